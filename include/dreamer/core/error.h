@@ -1,0 +1,13 @@
+// The one exception type the library throws for bad input; only `main` prints it and exits.
+#pragma once
+
+#include <stdexcept>
+
+namespace dreamer {
+
+/// Bad input from the user: a config key or value, an env name, a file. The message names it.
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace dreamer

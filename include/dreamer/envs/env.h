@@ -1,0 +1,70 @@
+// The environment interface: spaces, time steps, and the Env base class every task implements.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dreamer/core/error.h"
+
+namespace dreamer {
+
+/// Observation space: a uint8 array laid out [height, width, channels] with values in [0, high].
+struct ObsSpace {
+  int height = 0;
+  int width = 0;
+  int channels = 0;
+  int high = 255;  // largest value a cell takes: 255 for pixels, 1 for MinAtar's boolean boards
+  int64_t size() const { return int64_t(height) * width * channels; }
+};
+
+/// Action space: `discrete` with `n` choices, or a continuous box [low, high]^n.
+struct ActSpace {
+  bool discrete = true;
+  int n = 0;
+  float low = -1.0f;
+  float high = 1.0f;
+};
+
+/// One action. Discrete spaces read `index`; continuous spaces read `values` (size n).
+struct Action {
+  int index = 0;
+  std::vector<float> values;
+};
+
+/// What one reset or step reports besides the observation.
+/// `is_terminal`: the episode ended inside the task (no bootstrap). `is_last`: the episode ended,
+/// either terminal or cut by a time limit. `is_first`: this observation starts an episode.
+struct TimeStep {
+  float reward = 0.0f;
+  bool is_first = false;
+  bool is_last = false;
+  bool is_terminal = false;
+};
+
+/// An RGB image [height, width, 3], row-major.
+struct Image {
+  int height = 0;
+  int width = 0;
+  std::vector<uint8_t> rgb;
+};
+
+/// A task. Each instance owns its random generator, seeded at construction from (seed, index).
+/// Observations are written into caller-owned buffers of obs_space().size() bytes.
+class Env {
+ public:
+  virtual ~Env() = default;
+  virtual const ObsSpace& obs_space() const = 0;
+  virtual const ActSpace& act_space() const = 0;
+  /// Starts an episode and writes its first observation. Returns is_first = true, reward 0.
+  virtual TimeStep reset(uint8_t* obs) = 0;
+  /// Advances one agent step and writes the next observation.
+  virtual TimeStep step(const Action& action, uint8_t* obs) = 0;
+  /// Renders the current state as RGB.
+  virtual Image render() const = 0;
+};
+
+using EnvPtr = std::unique_ptr<Env>;
+
+}  // namespace dreamer
