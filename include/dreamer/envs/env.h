@@ -63,6 +63,8 @@ class Env {
   virtual TimeStep step(const Action& action, uint8_t* obs) = 0;
   /// Renders the current state as RGB.
   virtual Image render() const = 0;
+  /// The env this one wraps, or null for a base env (wrappers override it; see find_env in wrappers.h).
+  virtual Env* wrapped() { return nullptr; }
 };
 
 using EnvPtr = std::unique_ptr<Env>;

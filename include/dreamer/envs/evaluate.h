@@ -1,0 +1,25 @@
+// Random-policy evaluation of any task, without LibTorch: the baseline returns behind `dreamer eval --policy random`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "dreamer/envs/registry.h"
+
+namespace dreamer {
+
+/// Mean and standard error (sample standard deviation / sqrt(episodes); 0 for one episode) of episode return and
+/// length (agent steps).
+struct ReturnStats {
+  int episodes = 0;
+  double mean_return = 0, stderr_return = 0;
+  double mean_length = 0, stderr_length = 0;
+};
+
+/// Plays `episodes` episodes of `task` (built by make_env(task, opts, seed, 0)) with uniformly random actions:
+/// a uniform index for discrete spaces, uniform in [low, high]^n for continuous ones. The policy's generator is
+/// seeded from `seed` too, so a (task, opts, episodes, seed) tuple always gives the same stats. Episodes that never
+/// end are the caller's to bound with opts.time_limit. Throws dreamer::Error for episodes < 1 or a bad task.
+ReturnStats evaluate_random(const std::string& task, const EnvOptions& opts, int episodes, uint64_t seed);
+
+}  // namespace dreamer

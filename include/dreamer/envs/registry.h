@@ -1,0 +1,42 @@
+// The env registry: builds a ready, wrapped env from a "suite_task" string and plain options.
+//
+//   dreamer::EnvOptions opts;                       // MinAtar defaults: sticky 0.1, ramping, all six actions
+//   dreamer::EnvPtr env = dreamer::make_env("minatar_breakout", opts, /*seed=*/0, /*index=*/0);
+//   std::vector<uint8_t> obs(env->obs_space().size());
+//   dreamer::TimeStep ts = env->reset(obs.data());
+//   while (!ts.is_last) ts = env->step(dreamer::Action{/*index=*/1, {}}, obs.data());
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "dreamer/envs/env.h"
+#include "dreamer/envs/wrappers.h"
+
+namespace dreamer {
+
+/// How make_env builds and wraps a task. Fields that do not apply to a suite are ignored (noted per field).
+struct EnvOptions {
+  int action_repeat = 1;       // agent steps repeat each action this many times (rewards summed), >= 1
+  bool max_pool = false;       // with action_repeat > 1: observation = max of the last two frames (Atari)
+  int time_limit = 0;          // cut episodes after this many agent steps (is_last, not terminal); 0 = none
+  double sticky = -1;          // probability of repeating the previous action; -1 = the task's default:
+                               // 0.1 for MinAtar (spec §2), 0 for debug tasks
+  bool minimal_actions = false;  // MinAtar: expose the game's minimal action set instead of all six
+  bool ramping = true;         // MinAtar: difficulty ramping (Asterix, Seaquest, Space Invaders)
+  RewardKind reward = RewardKind::identity;  // reward transform applied to every step
+  int size_h = 64, size_w = 64;  // pixel suites (atari, mujoco): observation size; boards keep 10x10
+  bool grayscale = true;       // pixel suites: one luminance channel instead of RGB
+};
+
+/// Builds the task `suite_task` with the wrappers `opts` asks for. The env's generators are seeded from
+/// (seed, index) through env_seed(): equal pairs give equal trajectories, different pairs differ.
+/// Suites: minatar_{breakout,asterix,freeway,seaquest,space_invaders}, debug_{catch,goal}. atari_* and mujoco_*
+/// are not available in this build. Throws dreamer::Error naming the bad task or option.
+EnvPtr make_env(const std::string& task, const EnvOptions& opts, uint64_t seed, int index);
+
+/// Every task name make_env accepts in this build.
+std::vector<std::string> available_tasks();
+
+}  // namespace dreamer

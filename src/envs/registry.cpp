@@ -1,0 +1,78 @@
+// The env registry: "suite_task" names to wrapped envs.
+#include "dreamer/envs/registry.h"
+
+#include "dreamer/envs/debug.h"
+#include "dreamer/envs/minatar.h"
+#include "dreamer/envs/random.h"
+
+namespace dreamer {
+
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+void check_options(const EnvOptions& opts) {
+  if (opts.action_repeat < 1) throw Error("env option action_repeat must be >= 1, got " + std::to_string(opts.action_repeat));
+  if (opts.time_limit < 0) throw Error("env option time_limit must be >= 0, got " + std::to_string(opts.time_limit));
+  if (opts.sticky != -1 && !(opts.sticky >= 0.0 && opts.sticky <= 1.0))
+    throw Error("env option sticky must be -1 (task default) or in [0, 1], got " + std::to_string(opts.sticky));
+}
+
+/// The task itself, before the generic wrappers.
+EnvPtr make_base(const std::string& task, const std::string& suite, const std::string& name, const EnvOptions& opts,
+                 uint64_t seed) {
+  if (suite == "minatar") {
+    for (const auto& game : minatar_games())
+      if (game == name) {
+        MinAtarOptions m;
+        m.sticky = opts.sticky < 0 ? 0.1 : opts.sticky;
+        m.ramping = opts.ramping;
+        m.minimal_actions = opts.minimal_actions;
+        return make_minatar(name, m, seed);
+      }
+  } else if (suite == "debug") {
+    for (const auto& t : debug_tasks())
+      if (t == name) {
+        EnvPtr env = make_debug(name, seed);
+        const double sticky = opts.sticky < 0 ? 0.0 : opts.sticky;
+        if (sticky > 0) {
+          uint64_t s = seed ^ 0x5851F42D4C957F2Dull;  // a stream apart from the task's own generator
+          env = std::make_unique<StickyActions>(std::move(env), sticky, splitmix64(s));
+        }
+        return env;
+      }
+  } else if (suite == "atari" || suite == "mujoco") {
+    throw Error("task '" + task + "': the " + suite + " suite is not available in this build; available tasks: " +
+                join(available_tasks()));
+  }
+  throw Error("unknown task '" + task + "'; valid tasks: " + join(available_tasks()) +
+              " (atari_* and mujoco_* need builds with those suites)");
+}
+
+}  // namespace
+
+std::vector<std::string> available_tasks() {
+  std::vector<std::string> tasks;
+  for (const auto& game : minatar_games()) tasks.push_back("minatar_" + game);
+  for (const auto& t : debug_tasks()) tasks.push_back("debug_" + t);
+  return tasks;
+}
+
+EnvPtr make_env(const std::string& task, const EnvOptions& opts, uint64_t seed, int index) {
+  check_options(opts);
+  const size_t split = task.find('_');
+  const std::string suite = split == std::string::npos ? task : task.substr(0, split);
+  const std::string name = split == std::string::npos ? "" : task.substr(split + 1);
+  EnvPtr env = make_base(task, suite, name, opts, env_seed(seed, index));
+  if (opts.action_repeat > 1) env = std::make_unique<ActionRepeat>(std::move(env), opts.action_repeat, opts.max_pool);
+  if (opts.reward != RewardKind::identity) env = std::make_unique<RewardTransform>(std::move(env), opts.reward);
+  if (opts.time_limit > 0) env = std::make_unique<TimeLimit>(std::move(env), opts.time_limit);
+  if (env->act_space().discrete) env = std::make_unique<OneHotAction>(std::move(env));
+  return env;
+}
+
+}  // namespace dreamer
