@@ -1,0 +1,179 @@
+// The typed configuration: plain structs mirroring configs/configs.yaml, and how they are resolved.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace YAML {
+class Node;
+}
+
+namespace dreamer {
+
+/// An optimizer: Adam with epsilon, global-norm gradient clipping and decoupled weight decay.
+struct OptConfig {
+  std::string opt;  // only "adam"
+  double lr = 0;    // learning rate
+  double eps = 0;   // Adam epsilon
+  double clip = 0;  // global gradient-norm clip, 0 = none
+  double wd = 0;    // decoupled weight decay: params *= (1 - wd) before each step
+};
+
+/// An MLP head: `layers` hidden layers of `units`, then an output layer for `dist`.
+struct HeadConfig {
+  int layers = 0;
+  int units = 0;
+  std::string act;   // elu, relu, tanh, silu or none
+  std::string norm;  // none or layer
+  std::string dist;  // the output distribution: mse, binary, onehot, trunc_normal, auto
+};
+
+/// The recurrent state-space model (paper section 2.1).
+struct RSSMConfig {
+  int ensemble = 1;     // prior heads (Plan2Explore); only 1 is supported
+  int hidden = 0;       // units of the dense layers around the GRU
+  int deter = 0;        // size of the deterministic GRU state h_t
+  int stoch = 0;        // number of latent variables (categoricals) in z_t
+  int discrete = 0;     // classes per categorical; 0 = Gaussian latents (DreamerV1)
+  std::string act;      // activation of the dense layers
+  std::string norm;     // none or layer, for the dense layers (the GRU always uses LayerNorm)
+  std::string std_act;  // Gaussian std: sigmoid2 (2 sigmoid(x/2)), softplus or sigmoid
+  double min_std = 0;   // added to the Gaussian std
+};
+
+/// The observation encoder or decoder.
+struct CoderConfig {
+  std::string net;               // cnn or mlp
+  std::string act;
+  std::string norm;
+  int cnn_depth = 0;             // channels of the first (encoder) / last hidden (decoder) conv
+  std::vector<int> cnn_kernels;  // kernel sizes, stride 2, no padding
+  std::vector<int> mlp_layers;   // hidden units of the mlp path
+  std::string dist;              // decoder only: mse or binary
+};
+
+struct LossScales {
+  double kl = 1, image = 1, reward = 1, discount = 1;
+};
+
+/// KL balancing (paper section 2.2): balance alpha weighs the prior's side.
+struct KLConfig {
+  double free = 0;       // free nats
+  bool forward = false;  // KL(prior || post) instead of KL(post || prior)
+  double balance = 0.8;  // alpha; 0.5 gives the plain KL
+  bool free_avg = true;  // clip the batch-mean KL instead of each KL
+};
+
+struct ReplayConfig {
+  int64_t capacity = 0;  // environment steps kept
+  bool ongoing = false;  // sample from unfinished episodes too
+  int minlen = 0;        // shortest sampled sequence
+  int maxlen = 0;        // longest sampled sequence
+  bool prioritize_ends = true;
+};
+
+struct DatasetConfig {
+  int batch = 0;   // B: sequences per batch
+  int length = 0;  // T: steps per sequence
+};
+
+struct ActorConfig {
+  int layers = 0;
+  int units = 0;
+  std::string act;
+  std::string norm;
+  std::string dist;  // auto (onehot for discrete, trunc_normal for continuous), onehot, trunc_normal
+  double min_std = 0;
+};
+
+struct RewardNormConfig {
+  double momentum = 1, scale = 1, eps = 1e-8;
+};
+
+/// Every setting of a run. Field names are the YAML keys.
+struct Config {
+  // Run
+  std::string logdir;
+  int64_t seed = 0;
+  std::string task;
+  std::string device;
+  int threads = 0;
+  int envs = 1;
+  int envs_parallel = 0;
+  std::vector<int> render_size;
+  bool atari_grayscale = true;
+  double sticky = -1;
+  bool minimal_actions = false;
+  int time_limit = 0;
+  int action_repeat = 1;
+  int64_t steps = 0;
+  int64_t log_every = 0;
+  int64_t eval_every = 0;
+  int eval_eps = 0;
+  int64_t prefill = 0;
+  int pretrain = 0;
+  int train_every = 0;
+  int train_steps = 0;
+  int64_t expl_until = 0;
+  ReplayConfig replay;
+  DatasetConfig dataset;
+  int precision = 32;
+  // Agent
+  std::string clip_rewards;
+  std::string expl_behavior;
+  double expl_noise = 0;
+  double eval_noise = 0;
+  bool eval_state_mean = false;
+  // World model
+  std::vector<std::string> grad_heads;
+  bool pred_discount = true;
+  RSSMConfig rssm;
+  CoderConfig encoder;
+  CoderConfig decoder;
+  HeadConfig reward_head;
+  HeadConfig discount_head;
+  LossScales loss_scales;
+  KLConfig kl;
+  OptConfig model_opt;
+  // Actor critic
+  ActorConfig actor;
+  HeadConfig critic;
+  OptConfig actor_opt;
+  OptConfig critic_opt;
+  double discount = 0;
+  double discount_lambda = 0;
+  int imag_horizon = 0;
+  std::string actor_grad;
+  double actor_grad_mix = 0;
+  double actor_ent = 0;
+  bool slow_target = true;
+  int slow_target_update = 0;
+  double slow_target_fraction = 1;
+  bool slow_baseline = true;
+  RewardNormConfig reward_norm;
+
+  /// True when `name` is in grad_heads.
+  bool grad_head(const std::string& name) const;
+};
+
+/// A resolved config: the typed struct and the YAML text it came from (written as config.yaml).
+struct ResolvedConfig {
+  Config config;
+  std::string yaml;
+};
+
+/// Applies `presets` in order over `defaults` of the YAML file at `path`, then each
+/// ("key.sub", "value") override. Throws dreamer::Error naming an unknown preset, an unknown key
+/// or an ill-typed value.
+ResolvedConfig load_config(const std::string& path, const std::vector<std::string>& presets,
+                           const std::vector<std::pair<std::string, std::string>>& overrides);
+
+/// Parses a full config from YAML text, as written to config.yaml (every key must be present).
+ResolvedConfig parse_config(const std::string& yaml_text);
+
+/// The configs.yaml shipped with the source tree, or $DREAMER_CONFIGS when set.
+std::string default_configs_path();
+
+}  // namespace dreamer

@@ -1,0 +1,82 @@
+// The world model (paper section 2.1): encoder, RSSM, image/reward/discount heads and their loss.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "dreamer/core/config.h"
+#include "dreamer/envs/env.h"
+#include "dreamer/model/rssm.h"
+#include "dreamer/nets/coders.h"
+#include "dreamer/nets/optimizer.h"
+
+namespace dreamer {
+
+using Metrics = std::map<std::string, double>;
+
+/// A batch of B sequences of T steps, as sampled from replay.
+struct Batch {
+  torch::Tensor image;        // [B, T, H, W, C] uint8
+  torch::Tensor action;       // [B, T, A] float: the action that led to each observation (0 at is_first)
+  torch::Tensor reward;       // [B, T] float: the reward that came with each observation
+  torch::Tensor is_first;     // [B, T] bool
+  torch::Tensor is_terminal;  // [B, T] bool
+
+  Batch to(torch::Device device) const;
+};
+
+/// Action size the model sees: n for a discrete space (one-hot), the box dimension otherwise.
+int64_t action_dim(const ActSpace& space);
+
+/// Applies `clip_rewards` (tanh, identity or sign) to rewards.
+torch::Tensor transform_reward(const torch::Tensor& reward, const std::string& clip_rewards);
+
+struct WorldModelImpl : torch::nn::Module {
+  WorldModelImpl(const Config& cfg, const ObsSpace& obs_space, const ActSpace& act_space);
+
+  /// What the loss computed on a batch, for the caller (the actor-critic starts from `post`).
+  struct Output {
+    torch::Tensor loss;  // scalar: the weighted sum of the losses
+    RSSMState post;      // [B, T, ...]
+    RSSMState prior;     // [B, T, ...]
+    Metrics metrics;     // image_loss, reward_loss, discount_loss, kl_loss, prior_ent, post_ent, ...
+  };
+
+  /// The world-model loss of paper eq. 2 with KL balancing; heads not in grad_heads see
+  /// stop_grad(features).
+  Output loss(const Batch& batch, std::optional<RSSMState> state = std::nullopt);
+
+  /// One optimisation step on `batch`: returns the detached posterior states [B, T, ...] and
+  /// the metrics, including model_loss and model_grad_norm.
+  std::pair<RSSMState, Metrics> train(const Batch& batch);
+
+  /// Head outputs on features [..., feat]: reward mean [...] and discount logits [...].
+  torch::Tensor reward(const torch::Tensor& feat);
+  torch::Tensor discount_logits(const torch::Tensor& feat);
+
+  /// Open-loop prediction: observes the first `context` steps of `batch`, then imagines the rest
+  /// under the batch's actions; returns the decoded frames [B, T, H, W, C] in [0, high].
+  torch::Tensor video_pred(const Batch& batch, int64_t context);
+
+  Optimizer& optimizer() { return *opt_; }
+  int64_t parameter_count() const;
+
+  const Config cfg;
+  const ObsSpace obs_space;
+  const ActSpace act_space;
+  Encoder encoder{nullptr};
+  RSSM rssm{nullptr};
+  Decoder decoder{nullptr};
+  MLP reward_head{nullptr};
+  MLP discount_head{nullptr};  // absent when pred_discount is false
+
+ private:
+  std::unique_ptr<Optimizer> opt_;
+};
+TORCH_MODULE(WorldModel);
+
+}  // namespace dreamer

@@ -1,0 +1,50 @@
+// Dense building blocks: activations by name, Dense (linear + norm + activation) and MLP.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace dreamer {
+
+/// An activation function chosen by name in the config.
+enum class Act { elu, relu, tanh, silu, none };
+
+/// Parses "elu", "relu", "tanh", "silu" or "none"; throws dreamer::Error naming `key` otherwise.
+Act parse_act(const std::string& name, const std::string& key = "act");
+torch::Tensor apply_act(Act act, const torch::Tensor& x);
+
+/// Linear -> optional LayerNorm -> activation. The official code's Dense + NormLayer + act.
+struct DenseImpl : torch::nn::Module {
+  /// norm: "none" or "layer" (LayerNorm over the output features).
+  DenseImpl(int64_t in, int64_t out, const std::string& act, const std::string& norm);
+  /// x: [..., in] -> [..., out]
+  torch::Tensor forward(const torch::Tensor& x);
+
+  torch::nn::Linear linear{nullptr};
+  torch::nn::LayerNorm norm{nullptr};
+  Act act;
+};
+TORCH_MODULE(Dense);
+
+/// `hidden.size()` Dense layers, then a plain Linear to `out` (omitted when out == 0).
+struct MLPImpl : torch::nn::Module {
+  MLPImpl(int64_t in, const std::vector<int64_t>& hidden, int64_t out, const std::string& act,
+          const std::string& norm);
+  /// x: [..., in] -> [..., out] (or [..., hidden.back()] without an output layer)
+  torch::Tensor forward(torch::Tensor x);
+  int64_t out_dim() const { return out_dim_; }
+
+  torch::nn::ModuleList layers;
+  torch::nn::Linear out{nullptr};
+
+ private:
+  int64_t out_dim_ = 0;
+};
+TORCH_MODULE(MLP);
+
+/// `layers` copies of `units`: the hidden sizes of an official MLP head.
+std::vector<int64_t> repeat_units(int layers, int units);
+
+}  // namespace dreamer

@@ -1,0 +1,396 @@
+// Config resolution: defaults + presets + `--key.sub value` overrides, checked and mapped onto structs.
+#include "dreamer/core/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "dreamer/core/error.h"
+
+namespace dreamer {
+namespace {
+
+std::vector<std::string> split_key(const std::string& key) {
+  std::vector<std::string> parts;
+  std::stringstream ss(key);
+  std::string part;
+  while (std::getline(ss, part, '.')) parts.push_back(part);
+  if (parts.empty() || std::any_of(parts.begin(), parts.end(), [](auto& p) { return p.empty(); }))
+    throw Error("config: malformed key '" + key + "'");
+  return parts;
+}
+
+// Follows `parts` from `root`; returns an invalid node when a part is missing.
+YAML::Node find(const YAML::Node& root, const std::vector<std::string>& parts) {
+  YAML::Node cur = root;
+  for (const auto& p : parts) {
+    const YAML::Node& view = cur;  // const lookups never insert keys
+    if (!view.IsMap() || !view[p]) return YAML::Node(YAML::NodeType::Undefined);
+    cur.reset(view[p]);  // rebind; operator= would overwrite the node inside the tree
+  }
+  return cur;
+}
+
+// Sets the leaf at `key` in `target` to `value`, after checking that `defaults` has that key
+// and that both are leaves (scalars or lists). `where` names the source for error messages.
+void set_key(YAML::Node& target, const YAML::Node& defaults, const std::string& key,
+             const YAML::Node& value, const std::string& where) {
+  auto parts = split_key(key);
+  YAML::Node def = find(defaults, parts);
+  if (!def.IsDefined()) throw Error("config: unknown key '" + key + "' " + where);
+  if (def.IsMap()) {
+    if (!value.IsMap())
+      throw Error("config: key '" + key + "' " + where + " is a block; give its fields, e.g. '" +
+                  key + "." + def.begin()->first.as<std::string>() + "'");
+    for (const auto& kv : value)
+      set_key(target, defaults, key + "." + kv.first.as<std::string>(), kv.second, where);
+    return;
+  }
+  if (value.IsMap()) throw Error("config: key '" + key + "' " + where + " takes a value, not a block");
+  // Walk down the target, rebinding through the map's operator[].
+  std::vector<YAML::Node> chain{target};
+  for (size_t i = 0; i + 1 < parts.size(); ++i) chain.push_back(chain.back()[parts[i]]);
+  chain.back()[parts.back()] = YAML::Clone(value);
+}
+
+void apply_block(YAML::Node& target, const YAML::Node& defaults, const YAML::Node& block,
+                 const std::string& where) {
+  if (!block.IsMap()) throw Error("config: " + where + " is not a mapping of keys to values");
+  for (const auto& kv : block) set_key(target, defaults, kv.first.as<std::string>(), kv.second, "in " + where);
+}
+
+// Reads typed leaves out of a resolved tree and remembers which keys were read.
+class Reader {
+ public:
+  explicit Reader(const YAML::Node& root) : root_(root) {}
+
+  template <typename T>
+  void operator()(const std::string& key, T& out) {
+    used_.insert(key);
+    YAML::Node node = find(root_, split_key(key));
+    if (!node.IsDefined()) throw Error("config: missing key '" + key + "'");
+    read(key, node, out);
+  }
+
+  // Every leaf of the tree must have been read: catches keys the structs don't know.
+  void check_all_used() const { check_used(root_, ""); }
+
+ private:
+  static std::string text(const YAML::Node& n) {
+    YAML::Emitter e;
+    e << YAML::Flow << n;
+    return e.c_str();
+  }
+  static Error bad(const std::string& key, const YAML::Node& n, const std::string& want) {
+    return Error("config: key '" + key + "' has value '" + text(n) + "', expected " + want);
+  }
+  static double number(const std::string& key, const YAML::Node& n) {
+    if (!n.IsScalar()) throw bad(key, n, "a number");
+    const std::string s = n.Scalar();
+    char* end = nullptr;
+    double v = std::strtod(s.c_str(), &end);
+    if (s.empty() || *end != '\0' || !std::isfinite(v)) throw bad(key, n, "a number");
+    return v;
+  }
+  static int64_t integer(const std::string& key, const YAML::Node& n) {
+    double v = number(key, n);  // accepts 1e6 as YAML configs customarily write step counts
+    if (v != std::floor(v) || std::fabs(v) > 9.0e15) throw bad(key, n, "an integer");
+    return static_cast<int64_t>(v);
+  }
+  void read(const std::string& key, const YAML::Node& n, double& out) { out = number(key, n); }
+  void read(const std::string& key, const YAML::Node& n, int64_t& out) { out = integer(key, n); }
+  void read(const std::string& key, const YAML::Node& n, int& out) {
+    int64_t v = integer(key, n);
+    if (v < INT32_MIN || v > INT32_MAX) throw bad(key, n, "a 32-bit integer");
+    out = static_cast<int>(v);
+  }
+  void read(const std::string& key, const YAML::Node& n, bool& out) {
+    if (!n.IsScalar() || !YAML::convert<bool>::decode(n, out)) throw bad(key, n, "true or false");
+  }
+  void read(const std::string& key, const YAML::Node& n, std::string& out) {
+    if (!n.IsScalar()) throw bad(key, n, "a string");
+    out = n.Scalar();
+  }
+  template <typename T>
+  void read(const std::string& key, const YAML::Node& n, std::vector<T>& out) {
+    if (!n.IsSequence()) throw bad(key, n, "a list");
+    out.clear();
+    for (size_t i = 0; i < n.size(); ++i) {
+      T v{};
+      read(key + "[" + std::to_string(i) + "]", n[i], v);
+      out.push_back(v);
+    }
+  }
+  void check_used(const YAML::Node& n, const std::string& prefix) const {
+    if (n.IsMap()) {
+      for (const auto& kv : n)
+        check_used(kv.second, (prefix.empty() ? "" : prefix + ".") + kv.first.as<std::string>());
+    } else if (!used_.count(prefix)) {
+      throw Error("config: key '" + prefix + "' is not used by this build of dreamer");
+    }
+  }
+
+  YAML::Node root_;
+  std::set<std::string> used_;
+};
+
+void read_opt(Reader& r, const std::string& k, OptConfig& o) {
+  r(k + ".opt", o.opt);
+  r(k + ".lr", o.lr);
+  r(k + ".eps", o.eps);
+  r(k + ".clip", o.clip);
+  r(k + ".wd", o.wd);
+}
+
+void read_head(Reader& r, const std::string& k, HeadConfig& h) {
+  r(k + ".layers", h.layers);
+  r(k + ".units", h.units);
+  r(k + ".act", h.act);
+  r(k + ".norm", h.norm);
+  r(k + ".dist", h.dist);
+}
+
+void read_coder(Reader& r, const std::string& k, CoderConfig& c, bool decoder) {
+  r(k + ".net", c.net);
+  r(k + ".act", c.act);
+  r(k + ".norm", c.norm);
+  r(k + ".cnn_depth", c.cnn_depth);
+  r(k + ".cnn_kernels", c.cnn_kernels);
+  r(k + ".mlp_layers", c.mlp_layers);
+  if (decoder) r(k + ".dist", c.dist);
+}
+
+void require(bool ok, const std::string& key, const std::string& value, const std::string& want) {
+  if (!ok) throw Error("config: key '" + key + "' has value '" + value + "', expected " + want);
+}
+
+void require_one_of(const std::string& key, const std::string& value,
+                    const std::vector<std::string>& choices) {
+  if (std::find(choices.begin(), choices.end(), value) != choices.end()) return;
+  std::string list;
+  for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+  throw Error("config: key '" + key + "' has value '" + value + "', expected one of: " + list);
+}
+
+// Checks the values that have a closed set of choices or a range.
+void validate(const Config& c) {
+  const std::vector<std::string> acts{"elu", "relu", "tanh", "silu", "none"};
+  const std::vector<std::string> norms{"none", "layer"};
+  auto positive = [](const std::string& key, double v) {
+    require(v > 0, key, std::to_string(v), "a positive number");
+  };
+  for (auto* p : {&c.model_opt, &c.actor_opt, &c.critic_opt}) {
+    const std::string k = p == &c.model_opt ? "model_opt" : p == &c.actor_opt ? "actor_opt" : "critic_opt";
+    require_one_of(k + ".opt", p->opt, {"adam"});
+    positive(k + ".lr", p->lr);
+    positive(k + ".eps", p->eps);
+    require(p->clip >= 0, k + ".clip", std::to_string(p->clip), "0 (off) or a positive number");
+    require(p->wd >= 0 && p->wd < 1, k + ".wd", std::to_string(p->wd), "a number in [0, 1)");
+  }
+  require(c.rssm.ensemble == 1, "rssm.ensemble", std::to_string(c.rssm.ensemble), "1");
+  positive("rssm.hidden", c.rssm.hidden);
+  positive("rssm.deter", c.rssm.deter);
+  positive("rssm.stoch", c.rssm.stoch);
+  require(c.rssm.discrete >= 0, "rssm.discrete", std::to_string(c.rssm.discrete), "0 (Gaussian) or a class count");
+  require_one_of("rssm.act", c.rssm.act, acts);
+  require_one_of("rssm.norm", c.rssm.norm, norms);
+  require_one_of("rssm.std_act", c.rssm.std_act, {"sigmoid2", "softplus", "sigmoid"});
+  for (auto* cd : {&c.encoder, &c.decoder}) {
+    const std::string k = cd == &c.encoder ? "encoder" : "decoder";
+    require_one_of(k + ".net", cd->net, {"cnn", "mlp"});
+    require_one_of(k + ".act", cd->act, acts);
+    require_one_of(k + ".norm", cd->norm, norms);
+    positive(k + ".cnn_depth", cd->cnn_depth);
+    require(!cd->cnn_kernels.empty(), k + ".cnn_kernels", "[]", "at least one kernel");
+    for (int kk : cd->cnn_kernels) positive(k + ".cnn_kernels", kk);
+    for (int u : cd->mlp_layers) positive(k + ".mlp_layers", u);
+  }
+  require_one_of("decoder.dist", c.decoder.dist, {"mse", "binary"});
+  require(!c.encoder.mlp_layers.empty() || c.encoder.net != "mlp", "encoder.mlp_layers", "[]",
+          "at least one layer for the mlp encoder");
+  for (auto* h : {&c.reward_head, &c.discount_head, &c.critic}) {
+    const std::string k = h == &c.reward_head ? "reward_head" : h == &c.discount_head ? "discount_head" : "critic";
+    require(h->layers >= 0, k + ".layers", std::to_string(h->layers), "a count >= 0");
+    positive(k + ".units", h->units);
+    require_one_of(k + ".act", h->act, acts);
+    require_one_of(k + ".norm", h->norm, norms);
+  }
+  require_one_of("reward_head.dist", c.reward_head.dist, {"mse"});
+  require_one_of("critic.dist", c.critic.dist, {"mse"});
+  require_one_of("discount_head.dist", c.discount_head.dist, {"binary"});
+  require_one_of("actor.dist", c.actor.dist, {"auto", "onehot", "trunc_normal"});
+  require_one_of("actor.act", c.actor.act, acts);
+  require_one_of("actor.norm", c.actor.norm, norms);
+  for (const auto& h : c.grad_heads) require_one_of("grad_heads", h, {"decoder", "reward", "discount"});
+  require(c.kl.balance >= 0 && c.kl.balance <= 1, "kl.balance", std::to_string(c.kl.balance), "a number in [0, 1]");
+  require(c.kl.free >= 0, "kl.free", std::to_string(c.kl.free), "a number >= 0");
+  require_one_of("clip_rewards", c.clip_rewards, {"tanh", "identity", "sign"});
+  require_one_of("actor_grad", c.actor_grad, {"auto", "reinforce", "dynamics", "both"});
+  require_one_of("expl_behavior", c.expl_behavior, {"greedy"});
+  require(c.precision == 32 || c.precision == 16, "precision", std::to_string(c.precision), "32 or 16");
+  positive("dataset.batch", c.dataset.batch);
+  positive("dataset.length", c.dataset.length);
+  require(c.threads >= 0, "threads", std::to_string(c.threads), "0 (all cores) or a count");
+  require(c.envs >= 1, "envs", std::to_string(c.envs), "at least 1");
+  require(c.action_repeat >= 1, "action_repeat", std::to_string(c.action_repeat), "at least 1");
+  require(c.render_size.size() == 2, "render_size", std::to_string(c.render_size.size()) + " values",
+          "[height, width]");
+  require(c.imag_horizon >= 1, "imag_horizon", std::to_string(c.imag_horizon), "at least 1");
+  require(c.discount > 0 && c.discount <= 1, "discount", std::to_string(c.discount), "a number in (0, 1]");
+}
+
+ResolvedConfig from_tree(const YAML::Node& tree) {
+  Reader r(tree);
+  Config c;
+  r("logdir", c.logdir);
+  r("seed", c.seed);
+  r("task", c.task);
+  r("device", c.device);
+  r("threads", c.threads);
+  r("envs", c.envs);
+  r("envs_parallel", c.envs_parallel);
+  r("render_size", c.render_size);
+  r("atari_grayscale", c.atari_grayscale);
+  r("sticky", c.sticky);
+  r("minimal_actions", c.minimal_actions);
+  r("time_limit", c.time_limit);
+  r("action_repeat", c.action_repeat);
+  r("steps", c.steps);
+  r("log_every", c.log_every);
+  r("eval_every", c.eval_every);
+  r("eval_eps", c.eval_eps);
+  r("prefill", c.prefill);
+  r("pretrain", c.pretrain);
+  r("train_every", c.train_every);
+  r("train_steps", c.train_steps);
+  r("expl_until", c.expl_until);
+  r("replay.capacity", c.replay.capacity);
+  r("replay.ongoing", c.replay.ongoing);
+  r("replay.minlen", c.replay.minlen);
+  r("replay.maxlen", c.replay.maxlen);
+  r("replay.prioritize_ends", c.replay.prioritize_ends);
+  r("dataset.batch", c.dataset.batch);
+  r("dataset.length", c.dataset.length);
+  r("precision", c.precision);
+  r("clip_rewards", c.clip_rewards);
+  r("expl_behavior", c.expl_behavior);
+  r("expl_noise", c.expl_noise);
+  r("eval_noise", c.eval_noise);
+  r("eval_state_mean", c.eval_state_mean);
+  r("grad_heads", c.grad_heads);
+  r("pred_discount", c.pred_discount);
+  r("rssm.ensemble", c.rssm.ensemble);
+  r("rssm.hidden", c.rssm.hidden);
+  r("rssm.deter", c.rssm.deter);
+  r("rssm.stoch", c.rssm.stoch);
+  r("rssm.discrete", c.rssm.discrete);
+  r("rssm.act", c.rssm.act);
+  r("rssm.norm", c.rssm.norm);
+  r("rssm.std_act", c.rssm.std_act);
+  r("rssm.min_std", c.rssm.min_std);
+  read_coder(r, "encoder", c.encoder, false);
+  read_coder(r, "decoder", c.decoder, true);
+  read_head(r, "reward_head", c.reward_head);
+  read_head(r, "discount_head", c.discount_head);
+  r("loss_scales.kl", c.loss_scales.kl);
+  r("loss_scales.image", c.loss_scales.image);
+  r("loss_scales.reward", c.loss_scales.reward);
+  r("loss_scales.discount", c.loss_scales.discount);
+  r("kl.free", c.kl.free);
+  r("kl.forward", c.kl.forward);
+  r("kl.balance", c.kl.balance);
+  r("kl.free_avg", c.kl.free_avg);
+  read_opt(r, "model_opt", c.model_opt);
+  r("actor.layers", c.actor.layers);
+  r("actor.units", c.actor.units);
+  r("actor.act", c.actor.act);
+  r("actor.norm", c.actor.norm);
+  r("actor.dist", c.actor.dist);
+  r("actor.min_std", c.actor.min_std);
+  read_head(r, "critic", c.critic);
+  read_opt(r, "actor_opt", c.actor_opt);
+  read_opt(r, "critic_opt", c.critic_opt);
+  r("discount", c.discount);
+  r("discount_lambda", c.discount_lambda);
+  r("imag_horizon", c.imag_horizon);
+  r("actor_grad", c.actor_grad);
+  r("actor_grad_mix", c.actor_grad_mix);
+  r("actor_ent", c.actor_ent);
+  r("slow_target", c.slow_target);
+  r("slow_target_update", c.slow_target_update);
+  r("slow_target_fraction", c.slow_target_fraction);
+  r("slow_baseline", c.slow_baseline);
+  r("reward_norm.momentum", c.reward_norm.momentum);
+  r("reward_norm.scale", c.reward_norm.scale);
+  r("reward_norm.eps", c.reward_norm.eps);
+  r.check_all_used();
+  validate(c);
+  YAML::Emitter out;
+  out << tree;
+  return {c, std::string(out.c_str()) + "\n"};
+}
+
+YAML::Node load_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error("config: cannot read '" + path + "'");
+  try {
+    return YAML::Load(in);
+  } catch (const YAML::Exception& e) {
+    throw Error("config: '" + path + "' is not valid YAML: " + e.what());
+  }
+}
+
+}  // namespace
+
+bool Config::grad_head(const std::string& name) const {
+  return std::find(grad_heads.begin(), grad_heads.end(), name) != grad_heads.end();
+}
+
+std::string default_configs_path() {
+  if (const char* env = std::getenv("DREAMER_CONFIGS")) return env;
+  return std::string(DREAMER_SOURCE_DIR) + "/configs/configs.yaml";
+}
+
+ResolvedConfig load_config(const std::string& path, const std::vector<std::string>& presets,
+                           const std::vector<std::pair<std::string, std::string>>& overrides) {
+  YAML::Node file = load_file(path);
+  if (!file.IsMap() || !file["defaults"] || !file["defaults"].IsMap())
+    throw Error("config: '" + path + "' has no 'defaults' block");
+  const YAML::Node defaults = file["defaults"];
+  YAML::Node tree = YAML::Clone(defaults);
+  for (const auto& name : presets) {
+    if (name == "defaults") continue;
+    if (!file[name]) {
+      std::string names;
+      for (const auto& kv : file) names += (names.empty() ? "" : ", ") + kv.first.as<std::string>();
+      throw Error("config: unknown preset '" + name + "'; the presets are: " + names);
+    }
+    apply_block(tree, defaults, file[name], "preset '" + name + "'");
+  }
+  for (const auto& [key, text] : overrides) {
+    YAML::Node value;
+    try {
+      value = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      throw Error("config: value '" + text + "' of --" + key + " is not valid YAML");
+    }
+    if (value.IsNull()) value = YAML::Node(text);
+    set_key(tree, defaults, key, value, "(from --" + key + ")");
+  }
+  return from_tree(tree);
+}
+
+ResolvedConfig parse_config(const std::string& yaml_text) {
+  try {
+    return from_tree(YAML::Load(yaml_text));
+  } catch (const YAML::Exception& e) {
+    throw Error(std::string("config: not valid YAML: ") + e.what());
+  }
+}
+
+}  // namespace dreamer

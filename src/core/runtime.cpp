@@ -1,0 +1,33 @@
+// Process-wide runtime settings: seeding, intra-op threads, and the compute device.
+#include "dreamer/core/runtime.h"
+
+#include <torch/torch.h>
+
+#include <thread>
+
+#include "dreamer/core/error.h"
+
+namespace dreamer {
+
+void seed_everything(uint64_t seed) { torch::manual_seed(seed); }
+
+int set_threads(int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads);
+  return at::get_num_threads();
+}
+
+c10::Device parse_device(const std::string& name) {
+  c10::optional<c10::Device> device;
+  try {
+    device = c10::Device(name);
+  } catch (const c10::Error&) {
+    throw Error("device '" + name + "' is not a device; use cpu, cuda or cuda:N");
+  }
+  if (device->is_cuda() && !torch::cuda::is_available())
+    throw Error("device '" + name + "' asked for, but this LibTorch build has no CUDA device available");
+  if (!device->is_cpu() && !device->is_cuda()) throw Error("device '" + name + "' is not supported; use cpu or cuda");
+  return *device;
+}
+
+}  // namespace dreamer

@@ -1,0 +1,186 @@
+// The recurrent state-space model (paper section 2.1): GRU deterministic state + stochastic latents.
+#include "dreamer/model/rssm.h"
+
+#include "dreamer/nets/dist.h"
+
+namespace dreamer {
+
+RSSMState RSSMState::map(const std::function<torch::Tensor(const torch::Tensor&)>& fn) const {
+  auto f = [&](const torch::Tensor& t) { return t.defined() ? fn(t) : t; };
+  return {f(deter), f(stoch), f(logits), f(mean), f(std)};
+}
+
+RSSMState RSSMState::detach() const {
+  return map([](const torch::Tensor& t) { return t.detach(); });
+}
+
+RSSMState RSSMState::stack(const std::vector<RSSMState>& steps, int64_t dim) {
+  TORCH_CHECK(!steps.empty(), "RSSMState::stack: no states");
+  auto field = [&](torch::Tensor RSSMState::*member) {
+    if (!(steps[0].*member).defined()) return torch::Tensor();
+    std::vector<torch::Tensor> parts;
+    parts.reserve(steps.size());
+    for (const auto& s : steps) parts.push_back(s.*member);
+    return torch::stack(parts, dim);
+  };
+  return {field(&RSSMState::deter), field(&RSSMState::stoch), field(&RSSMState::logits),
+          field(&RSSMState::mean), field(&RSSMState::std)};
+}
+
+RSSMImpl::RSSMImpl(const RSSMConfig& cfg_, int64_t embed_dim, int64_t action_dim)
+    : cfg(cfg_), action_dim_(action_dim) {
+  const int64_t stoch_size = int64_t(cfg.stoch) * (cfg.discrete ? cfg.discrete : 1);
+  const int64_t stats_size = cfg.discrete ? stoch_size : 2 * int64_t(cfg.stoch);
+  img_in = register_module("img_in", Dense(stoch_size + action_dim, cfg.hidden, cfg.act, cfg.norm));
+  cell = register_module("cell", GRUCell(cfg.hidden, cfg.deter, /*layer_norm=*/true, /*update_bias=*/-1.0));
+  img_out = register_module("img_out", Dense(cfg.deter, cfg.hidden, cfg.act, cfg.norm));
+  img_dist = register_module("img_dist", torch::nn::Linear(cfg.hidden, stats_size));
+  obs_out = register_module("obs_out", Dense(cfg.deter + embed_dim, cfg.hidden, cfg.act, cfg.norm));
+  obs_dist = register_module("obs_dist", torch::nn::Linear(cfg.hidden, stats_size));
+}
+
+RSSMState RSSMImpl::initial(int64_t batch, torch::Device device) {
+  auto zeros = [&](std::vector<int64_t> shape) {
+    return torch::zeros(shape, torch::TensorOptions().device(device).dtype(torch::kFloat32));
+  };
+  RSSMState s;
+  s.deter = zeros({batch, cfg.deter});
+  if (cfg.discrete) {
+    s.stoch = zeros({batch, cfg.stoch, cfg.discrete});
+    s.logits = zeros({batch, cfg.stoch, cfg.discrete});
+  } else {
+    s.stoch = zeros({batch, cfg.stoch});
+    s.mean = zeros({batch, cfg.stoch});
+    s.std = zeros({batch, cfg.stoch});
+  }
+  return s;
+}
+
+RSSMState RSSMImpl::stats_to_state(const torch::Tensor& deter, const torch::Tensor& stats, bool sample) const {
+  RSSMState s;
+  s.deter = deter;
+  if (cfg.discrete) {
+    auto shape = stats.sizes().slice(0, stats.dim() - 1).vec();
+    shape.insert(shape.end(), {cfg.stoch, cfg.discrete});
+    s.logits = stats.reshape(shape);
+    OneHotDist dist(s.logits);
+    s.stoch = sample ? dist.sample() : dist.mode();
+    return s;
+  }
+  auto parts = stats.chunk(2, -1);
+  s.mean = parts[0];
+  auto raw = parts[1];
+  if (cfg.std_act == "softplus") {
+    s.std = torch::softplus(raw);
+  } else if (cfg.std_act == "sigmoid") {
+    s.std = torch::sigmoid(raw);
+  } else {  // sigmoid2
+    s.std = 2 * torch::sigmoid(raw / 2);
+  }
+  s.std = s.std + cfg.min_std;
+  s.stoch = sample ? NormalDist(s.mean, s.std).sample() : s.mean;
+  return s;
+}
+
+RSSMState RSSMImpl::img_step(const RSSMState& prev, const torch::Tensor& prev_action, bool sample) {
+  TORCH_CHECK(prev_action.dim() == 2 && prev_action.size(1) == action_dim_, "RSSM::img_step: action must be [B, ",
+              action_dim_, "], got ", prev_action.sizes());
+  auto x = img_in(torch::cat({prev.stoch.flatten(1), prev_action}, -1));
+  auto deter = cell(x, prev.deter);
+  return stats_to_state(deter, img_dist(img_out(deter)), sample);
+}
+
+std::pair<RSSMState, RSSMState> RSSMImpl::obs_step(const RSSMState& prev, const torch::Tensor& prev_action,
+                                                   const torch::Tensor& embed, const torch::Tensor& is_first,
+                                                   bool sample) {
+  // At an episode start the previous state and action are zeros.
+  auto keep = (1 - is_first.to(torch::kFloat32));
+  auto mask = [&](const torch::Tensor& t) {
+    auto shape = std::vector<int64_t>(t.dim(), 1);
+    shape[0] = t.size(0);
+    return t * keep.reshape(shape);
+  };
+  auto prior = img_step(prev.map(mask), mask(prev_action), sample);
+  auto x = obs_out(torch::cat({prior.deter, embed}, -1));
+  auto post = stats_to_state(prior.deter, obs_dist(x), sample);
+  return {post, prior};
+}
+
+std::pair<RSSMState, RSSMState> RSSMImpl::observe(const torch::Tensor& embed, const torch::Tensor& action,
+                                                  const torch::Tensor& is_first, std::optional<RSSMState> state) {
+  TORCH_CHECK(embed.dim() == 3 && action.dim() == 3 && is_first.dim() == 2, "RSSM::observe: expected embed [B, T, E], ",
+              "action [B, T, A], is_first [B, T]; got ", embed.sizes(), ", ", action.sizes(), ", ", is_first.sizes());
+  const int64_t B = embed.size(0), T = embed.size(1);
+  TORCH_CHECK(action.size(0) == B && action.size(1) == T && is_first.size(0) == B && is_first.size(1) == T,
+              "RSSM::observe: batch and time of embed, action and is_first differ");
+  RSSMState prev = state ? *state : initial(B, embed.device());
+  std::vector<RSSMState> posts, priors;
+  posts.reserve(T);
+  priors.reserve(T);
+  for (int64_t t = 0; t < T; ++t) {
+    auto [post, prior] = obs_step(prev, action.select(1, t), embed.select(1, t), is_first.select(1, t));
+    posts.push_back(post);
+    priors.push_back(prior);
+    prev = post;
+  }
+  return {RSSMState::stack(posts, 1), RSSMState::stack(priors, 1)};
+}
+
+RSSMState RSSMImpl::imagine(const torch::Tensor& action, const RSSMState& state) {
+  TORCH_CHECK(action.dim() == 3, "RSSM::imagine: action must be [B, T, A], got ", action.sizes());
+  std::vector<RSSMState> priors;
+  RSSMState prev = state;
+  for (int64_t t = 0; t < action.size(1); ++t) {
+    prev = img_step(prev, action.select(1, t));
+    priors.push_back(prev);
+  }
+  return RSSMState::stack(priors, 1);
+}
+
+std::pair<RSSMState, torch::Tensor> RSSMImpl::rollout(
+    const std::function<torch::Tensor(const torch::Tensor&)>& policy, const RSSMState& start, int horizon) {
+  std::vector<RSSMState> states{start};
+  std::vector<torch::Tensor> actions{policy(get_feat(start))};
+  for (int t = 0; t < horizon; ++t) {
+    states.push_back(img_step(states.back(), actions.back()));
+    actions.push_back(policy(get_feat(states.back())));
+  }
+  return {RSSMState::stack(states, 1), torch::stack(actions, 1)};
+}
+
+torch::Tensor RSSMImpl::get_feat(const RSSMState& state) const {
+  auto stoch = cfg.discrete ? state.stoch.flatten(-2) : state.stoch;
+  return torch::cat({stoch, state.deter}, -1);
+}
+
+int64_t RSSMImpl::feat_dim() const { return int64_t(cfg.stoch) * (cfg.discrete ? cfg.discrete : 1) + cfg.deter; }
+
+torch::Tensor RSSMImpl::entropy(const RSSMState& state) const {
+  if (cfg.discrete) return OneHotDist(state.logits).entropy().sum(-1);
+  return NormalDist(state.mean, state.std).entropy().sum(-1);
+}
+
+torch::Tensor RSSMImpl::kl(const RSSMState& lhs, const RSSMState& rhs) const {
+  if (cfg.discrete) return kl_categorical(lhs.logits, rhs.logits).sum(-1);
+  return kl_normal(NormalDist(lhs.mean, lhs.std), NormalDist(rhs.mean, rhs.std)).sum(-1);
+}
+
+std::pair<torch::Tensor, torch::Tensor> RSSMImpl::kl_loss(const RSSMState& post, const RSSMState& prior,
+                                                          const KLConfig& k) const {
+  const RSSMState& lhs = k.forward ? prior : post;
+  const RSSMState& rhs = k.forward ? post : prior;
+  const double mix = k.forward ? k.balance : 1.0 - k.balance;  // weight of the lhs-trained side
+  auto free_clip = [&](const torch::Tensor& value) {
+    return k.free_avg ? value.mean().clamp_min(k.free) : value.clamp_min(k.free).mean();
+  };
+  if (k.balance == 0.5) {
+    auto value = kl(lhs, rhs);
+    return {free_clip(value), value};
+  }
+  auto value_lhs = kl(lhs, rhs.detach());
+  auto value_rhs = kl(lhs.detach(), rhs);
+  auto loss = mix * free_clip(value_lhs) + (1.0 - mix) * free_clip(value_rhs);
+  return {loss, value_lhs};
+}
+
+}  // namespace dreamer

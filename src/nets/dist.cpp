@@ -1,0 +1,56 @@
+// Distributions of the latents and heads: one-hot categoricals (straight-through) and diagonal Normals.
+#include "dreamer/nets/dist.h"
+
+#include <cmath>
+
+namespace dreamer {
+namespace {
+torch::Tensor straight_through(const torch::Tensor& onehot, const torch::Tensor& probs) {
+  return onehot + (probs - probs.detach());  // adds exactly zero in the forward pass
+}
+}  // namespace
+
+torch::Tensor OneHotDist::sample() const {
+  auto p = probs();
+  auto flat = p.detach().reshape({-1, p.size(-1)});
+  auto index = torch::multinomial(flat, 1, /*replacement=*/true).reshape(p.sizes().slice(0, p.dim() - 1));
+  auto onehot = torch::one_hot(index, p.size(-1)).to(p.dtype());
+  return straight_through(onehot, p);
+}
+
+torch::Tensor OneHotDist::mode() const {
+  auto p = probs();
+  auto onehot = torch::one_hot(logits.argmax(-1), p.size(-1)).to(p.dtype());
+  return straight_through(onehot, p);
+}
+
+torch::Tensor OneHotDist::log_prob(const torch::Tensor& onehot) const {
+  return (onehot * torch::log_softmax(logits, -1)).sum(-1);
+}
+
+torch::Tensor OneHotDist::entropy() const {
+  auto logp = torch::log_softmax(logits, -1);
+  return -(logp.exp() * logp).sum(-1);
+}
+
+torch::Tensor kl_categorical(const torch::Tensor& lhs_logits, const torch::Tensor& rhs_logits) {
+  auto lhs_logp = torch::log_softmax(lhs_logits, -1);
+  auto rhs_logp = torch::log_softmax(rhs_logits, -1);
+  return (lhs_logp.exp() * (lhs_logp - rhs_logp)).sum(-1);
+}
+
+torch::Tensor NormalDist::sample() const { return mean + std * torch::randn_like(mean); }
+
+torch::Tensor NormalDist::log_prob(const torch::Tensor& x) const {
+  return -0.5 * ((x - mean) / std).square() - std.log() - 0.5 * std::log(2 * M_PI);
+}
+
+torch::Tensor NormalDist::entropy() const { return 0.5 + 0.5 * std::log(2 * M_PI) + std.log(); }
+
+torch::Tensor kl_normal(const NormalDist& lhs, const NormalDist& rhs) {
+  auto var_ratio = (lhs.std / rhs.std).square();
+  auto t1 = ((lhs.mean - rhs.mean) / rhs.std).square();
+  return 0.5 * (var_ratio + t1 - 1 - var_ratio.log());
+}
+
+}  // namespace dreamer

@@ -1,0 +1,72 @@
+// Dense building blocks: activations by name, Dense (linear + norm + activation) and MLP.
+#include "dreamer/nets/layers.h"
+
+#include "dreamer/core/error.h"
+
+namespace dreamer {
+
+Act parse_act(const std::string& name, const std::string& key) {
+  if (name == "elu") return Act::elu;
+  if (name == "relu") return Act::relu;
+  if (name == "tanh") return Act::tanh;
+  if (name == "silu") return Act::silu;
+  if (name == "none") return Act::none;
+  throw Error("config: key '" + key + "' has value '" + name + "', expected one of: elu, relu, tanh, silu, none");
+}
+
+torch::Tensor apply_act(Act act, const torch::Tensor& x) {
+  switch (act) {
+    case Act::elu: return torch::elu(x);
+    case Act::relu: return torch::relu(x);
+    case Act::tanh: return torch::tanh(x);
+    case Act::silu: return torch::silu(x);
+    case Act::none: return x;
+  }
+  return x;
+}
+
+namespace {
+bool use_layer_norm(const std::string& norm) {
+  if (norm == "layer") return true;
+  if (norm == "none") return false;
+  throw Error("config: norm '" + norm + "' is not one of: none, layer");
+}
+}  // namespace
+
+DenseImpl::DenseImpl(int64_t in, int64_t out, const std::string& act_name, const std::string& norm_name)
+    : act(parse_act(act_name)) {
+  const bool layer = use_layer_norm(norm_name);
+  linear = register_module("linear", torch::nn::Linear(in, out));
+  if (layer) norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({out})));
+}
+
+torch::Tensor DenseImpl::forward(const torch::Tensor& x) {
+  auto y = linear(x);
+  if (norm) y = norm(y);
+  return apply_act(act, y);
+}
+
+MLPImpl::MLPImpl(int64_t in, const std::vector<int64_t>& hidden, int64_t out_size, const std::string& act,
+                 const std::string& norm) {
+  int64_t width = in;
+  for (int64_t units : hidden) {
+    layers->push_back(Dense(width, units, act, norm));
+    width = units;
+  }
+  register_module("layers", layers);
+  if (out_size > 0) {
+    out = register_module("out", torch::nn::Linear(width, out_size));
+    width = out_size;
+  }
+  out_dim_ = width;
+}
+
+torch::Tensor MLPImpl::forward(torch::Tensor x) {
+  for (auto& layer : *layers) x = layer->as<DenseImpl>()->forward(x);
+  if (out) x = out(x);
+  return x;
+}
+
+std::vector<int64_t> repeat_units(int layers, int units) { return std::vector<int64_t>(layers, units); }
+
+}  // namespace dreamer

@@ -1,0 +1,42 @@
+// The official optimizer: Adam with epsilon, global-norm gradient clipping and decoupled weight decay.
+#include "dreamer/nets/optimizer.h"
+
+namespace dreamer {
+
+Optimizer::Optimizer(std::vector<torch::Tensor> params, const OptConfig& cfg, std::string name)
+    : params_(std::move(params)), cfg_(cfg), name_(std::move(name)) {
+  adam_ = std::make_unique<torch::optim::Adam>(params_, torch::optim::AdamOptions(cfg.lr).eps(cfg.eps));
+}
+
+double Optimizer::step(const torch::Tensor& loss, bool retain_graph) {
+  adam_->zero_grad();
+  loss.backward({}, retain_graph);
+  const double max_norm = cfg_.clip > 0 ? cfg_.clip : std::numeric_limits<double>::infinity();
+  const double norm = torch::nn::utils::clip_grad_norm_(params_, max_norm);
+  if (cfg_.wd > 0) {
+    torch::NoGradGuard no_grad;
+    for (auto& p : params_) p.mul_(1.0 - cfg_.wd);
+  }
+  adam_->step();
+  return norm;
+}
+
+void Optimizer::save(torch::serialize::OutputArchive& archive) const {
+  torch::serialize::OutputArchive sub;
+  adam_->save(sub);
+  archive.write(name_, sub);
+}
+
+void Optimizer::load(torch::serialize::InputArchive& archive) {
+  torch::serialize::InputArchive sub;
+  archive.read(name_, sub);
+  adam_->load(sub);
+}
+
+int64_t Optimizer::parameter_count() const {
+  int64_t n = 0;
+  for (const auto& p : params_) n += p.numel();
+  return n;
+}
+
+}  // namespace dreamer
