@@ -26,14 +26,19 @@ std::pair<double, double> mean_stderr(const std::vector<double>& xs) {
 ReturnStats evaluate_random(const std::string& task, const EnvOptions& opts, int episodes, uint64_t seed) {
   if (episodes < 1) throw Error("evaluate_random: episodes must be >= 1, got " + std::to_string(episodes));
   EnvPtr env = make_env(task, opts, seed, 0);
-  const ActSpace& space = env->act_space();
+  return evaluate_random(*env, episodes, seed);
+}
+
+ReturnStats evaluate_random(Env& env, int episodes, uint64_t seed) {
+  if (episodes < 1) throw Error("evaluate_random: episodes must be >= 1, got " + std::to_string(episodes));
+  const ActSpace& space = env.act_space();
   Xoshiro256 policy(env_seed(seed, -1));  // a stream apart from every env's
-  std::vector<uint8_t> obs(size_t(env->obs_space().size()));
+  std::vector<uint8_t> obs(size_t(env.obs_space().size()));
   Action action;
   if (!space.discrete) action.values.resize(size_t(space.n));
   std::vector<double> returns, lengths;
   for (int ep = 0; ep < episodes; ++ep) {
-    TimeStep ts = env->reset(obs.data());
+    TimeStep ts = env.reset(obs.data());
     double ret = 0;
     int64_t length = 0;
     while (!ts.is_last) {
@@ -41,7 +46,7 @@ ReturnStats evaluate_random(const std::string& task, const EnvOptions& opts, int
         action.index = int(policy.below(uint32_t(space.n)));
       else
         for (float& v : action.values) v = space.low + float(policy.uniform()) * (space.high - space.low);
-      ts = env->step(action, obs.data());
+      ts = env.step(action, obs.data());
       ret += ts.reward;
       ++length;
     }

@@ -367,3 +367,50 @@ TEST(EvaluateRandom, ReproducibleAndSeedDependent) {
 }  // namespace
 }  // namespace testing
 }  // namespace dreamer
+
+namespace dreamer {
+namespace testing {
+namespace {
+
+/// A continuous env that ends after 4 steps and rewards the first action value (must lie in [low, high]).
+class BoxEnv final : public Env {
+ public:
+  BoxEnv() {
+    act_.discrete = false;
+    act_.n = 2;
+    act_.low = -2.0f;
+    act_.high = 3.0f;
+  }
+  const ObsSpace& obs_space() const override { return obs_; }
+  const ActSpace& act_space() const override { return act_; }
+  TimeStep reset(uint8_t* obs) override {
+    t_ = 0;
+    obs[0] = 0;
+    return TimeStep{0.0f, true, false, false};
+  }
+  TimeStep step(const Action& action, uint8_t* obs) override {
+    EXPECT_EQ(action.values.size(), 2u);
+    for (float v : action.values) EXPECT_TRUE(v >= -2.0f && v <= 3.0f) << v;
+    obs[0] = uint8_t(++t_);
+    return TimeStep{action.values[0], false, t_ == 4, t_ == 4};
+  }
+  Image render() const override { return Image(); }
+
+ private:
+  ObsSpace obs_{1, 1, 1, 255};
+  ActSpace act_;
+  int t_ = 0;
+};
+
+TEST(EvaluateRandom, ContinuousActionsAreUniformInTheBox) {
+  BoxEnv env;
+  const ReturnStats s = evaluate_random(env, 5000, 3);
+  EXPECT_DOUBLE_EQ(s.mean_length, 4.0);
+  // The return sums 4 values uniform in [-2, 3]: mean 4 * 0.5 = 2, variance 4 * 25 / 12.
+  EXPECT_NEAR(s.mean_return, 2.0, 4 * std::sqrt(4 * 25.0 / 12 / 5000));
+  EXPECT_NEAR(s.stderr_return, std::sqrt(4 * 25.0 / 12 / 5000), 0.002);
+}
+
+}  // namespace
+}  // namespace testing
+}  // namespace dreamer

@@ -22,4 +22,7 @@ struct ReturnStats {
 /// end are the caller's to bound with opts.time_limit. Throws dreamer::Error for episodes < 1 or a bad task.
 ReturnStats evaluate_random(const std::string& task, const EnvOptions& opts, int episodes, uint64_t seed);
 
+/// The same on an env the caller built (any Env, e.g. a wrapped one); `seed` seeds the policy only.
+ReturnStats evaluate_random(Env& env, int episodes, uint64_t seed);
+
 }  // namespace dreamer

@@ -1,9 +1,9 @@
 // MinAtar game cores (Breakout, Asterix, Freeway, Seaquest, Space Invaders) and the MinAtar env factory.
 //
-// Each core implements one game exactly as docs/reference minatar.md describes it: phase order, countdown
-// conventions and quirks. A core holds its whole state in a public `State` struct (tests set it directly)
-// and draws all randomness from a caller-supplied UniformSource (tests script it). The cores know nothing
-// of sticky actions or action sets: MinAtarEnv (make_minatar) adds the wrapper semantics of spec §2.
+// Each core implements one game exactly as the behavioural spec (reference/minatar.md, MinAtar 1.0.15) says:
+// phase order, countdown conventions and quirks. A core holds its whole state in a public `State` struct (tests
+// set it directly) and draws all randomness from a caller-supplied UniformSource (tests script it). The cores know
+// nothing of sticky actions or action sets: MinAtarEnv (make_minatar) adds the wrapper semantics of spec §2.
 #pragma once
 
 #include <cstdint>
@@ -68,7 +68,8 @@ class Breakout {
     bool strike = false;               // the previous step's target was a brick
     bool terminal = false;
   };
-  explicit Breakout(bool ramping = true) {}
+  /// Starts in the left-start reset state (no draw); call reset() to draw the side.
+  explicit Breakout(bool /*ramping: Breakout has no ramp*/ = true) { reset_side(0); }
   /// One fair draw picks the start side (integer in [0,1], 0 = left).
   void reset(UniformSource& rng);
   /// Reset with the start side forced: 0 = column 0 heading down-right, 1 = column 9 heading down-left.
@@ -140,7 +141,8 @@ class Freeway {
     int time = 2500;      // T
     bool terminal = false;
   };
-  explicit Freeway(bool ramping = true) {}
+  /// Starts with every car at column 0, speed 1, moving right (no draw); call reset() to draw the cars.
+  explicit Freeway(bool /*ramping: Freeway has no ramp*/ = true) {}
   void reset(UniformSource& rng);
   int step(int action, UniformSource& rng);
   bool terminal() const { return state.terminal; }
@@ -252,7 +254,7 @@ class SpaceInvaders {
     int ramp = 0;                          // k, 0..6
     bool terminal = false;
   };
-  explicit SpaceInvaders(bool ramping = true) : ramping_(ramping) {}
+  explicit SpaceInvaders(bool ramping = true) : ramping_(ramping) { state.aliens = alien_block(); }
   void reset(UniformSource& rng);
   int step(int action, UniformSource& rng);
   bool terminal() const { return state.terminal; }
