@@ -75,4 +75,11 @@ EnvPtr make_env(const std::string& task, const EnvOptions& opts, uint64_t seed, 
   return env;
 }
 
+std::vector<EnvPtr> make_envs(const std::string& task, const EnvOptions& opts, uint64_t seed, int count) {
+  if (count < 1) throw Error("make_envs: count must be >= 1, got " + std::to_string(count));
+  std::vector<EnvPtr> envs;
+  for (int index = 0; index < count; ++index) envs.push_back(make_env(task, opts, seed, index));
+  return envs;
+}
+
 }  // namespace dreamer

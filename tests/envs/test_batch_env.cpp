@@ -11,9 +11,7 @@ namespace testing {
 namespace {
 
 std::vector<EnvPtr> make_envs(const std::string& task, int n, uint64_t seed) {
-  std::vector<EnvPtr> envs;
-  for (int i = 0; i < n; ++i) envs.push_back(make_env(task, EnvOptions(), seed, i));
-  return envs;
+  return dreamer::make_envs(task, EnvOptions(), seed, n);
 }
 
 /// The actions of env i at call t: a fixed pseudo-random table.
@@ -97,6 +95,7 @@ TEST(BatchEnv, ErrorsAreReportedFromWorkers) {
   mixed.push_back(make_env("minatar_seaquest", EnvOptions(), 0, 1));
   EXPECT_THROW(BatchEnv(std::move(mixed)), Error);
   EXPECT_THROW(BatchEnv(std::vector<EnvPtr>()), Error);
+  EXPECT_THROW(dreamer::make_envs("minatar_breakout", EnvOptions(), 0, 0), Error);
 }
 
 }  // namespace

@@ -36,6 +36,9 @@ struct EnvOptions {
 /// are not available in this build. Throws dreamer::Error naming the bad task or option.
 EnvPtr make_env(const std::string& task, const EnvOptions& opts, uint64_t seed, int index);
 
+/// `count` envs of one task with indices 0..count-1, e.g. for a BatchEnv. Throws like make_env, or for count < 1.
+std::vector<EnvPtr> make_envs(const std::string& task, const EnvOptions& opts, uint64_t seed, int count);
+
 /// Every task name make_env accepts in this build.
 std::vector<std::string> available_tasks();
 
