@@ -1,0 +1,198 @@
+// The `dreamer` command line: parses, calls the library, prints, and returns the exit status.
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+
+#include "dreamer/core/config.h"
+#include "dreamer/core/error.h"
+#include "dreamer/envs/evaluate.h"
+#include "dreamer/run/train.h"
+#include "envs/env_bench.h"
+
+namespace {
+
+constexpr int kBadInput = 2;
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) { g_stop = true; }
+
+// Options every run command shares: presets and `--key.sub value` overrides of any config key.
+struct RunOptions {
+  std::vector<std::string> presets;
+  std::vector<std::pair<std::string, std::string>> overrides;
+
+  void add_to(CLI::App* cmd) {
+    cmd->add_option("--configs", presets, "Presets from configs/configs.yaml, applied in order over defaults");
+    cmd->allow_extras();
+    cmd->footer("Any config key can be set as --key.sub value, e.g. --rssm.deter 200 (see docs/config.md).");
+  }
+  // Turns the extras (--key value pairs) into overrides; `named` are the command's own shortcuts.
+  void collect(CLI::App* cmd, const std::vector<std::pair<std::string, std::string>>& named) {
+    overrides = named;
+    auto extras = cmd->remaining();
+    for (size_t i = 0; i < extras.size(); ++i) {
+      const std::string& arg = extras[i];
+      if (arg.rfind("--", 0) != 0 || arg.size() < 3)
+        throw dreamer::Error("unexpected argument '" + arg + "'; config overrides are written --key.sub value");
+      std::string key = arg.substr(2), value;
+      if (auto eq = key.find('='); eq != std::string::npos) {
+        value = key.substr(eq + 1);
+        key = key.substr(0, eq);
+      } else {
+        if (i + 1 >= extras.size()) throw dreamer::Error("option '" + arg + "' needs a value");
+        value = extras[++i];
+      }
+      overrides.emplace_back(key, value);
+    }
+  }
+  dreamer::ResolvedConfig resolve() const {
+    return dreamer::load_config(dreamer::default_configs_path(), presets, overrides);
+  }
+};
+
+// One line per report; on a terminal, a bar redrawn in place between logs.
+void print_progress(const dreamer::Progress& p, bool tty) {
+  const double frac = p.total > 0 ? std::min(1.0, double(p.step) / double(p.total)) : 0.0;
+  const double eta = p.fps > 0 ? double(p.total - p.step) / p.fps : 0.0;
+  std::string line = fmt::format("[{:<8}] {:>10}/{} frames {:5.1f}% | {:7.0f} fps | {:6.2f} upd/s | ETA {:02d}:{:02d}:{:02d}",
+                                 p.phase, p.step, p.total, 100 * frac, p.fps, p.updates_per_s, int(eta / 3600),
+                                 int(eta / 60) % 60, int(eta) % 60);
+  if (p.has_return) line += fmt::format(" | return {:.2f}", p.last_return);
+  for (const char* key : {"model_loss", "image_loss", "reward_loss", "kl_loss"})
+    if (auto it = p.metrics.find(key); it != p.metrics.end()) line += fmt::format(" | {} {:.4g}", key, it->second);
+  if (tty && p.metrics.empty() && p.phase != "done" && p.phase != "stopped") {
+    std::cerr << "\r" << line << "\x1b[K" << std::flush;
+  } else {
+    std::cerr << (tty ? "\r" : "") << line << (tty ? "\x1b[K" : "") << "\n";
+  }
+}
+
+int run_train(RunOptions& run) {
+  auto rc = run.resolve();
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const bool tty = isatty(STDERR_FILENO);
+  fmt::print(stderr, "dreamer train: task {} in {}\n", rc.config.task, rc.config.logdir);
+  dreamer::train(rc, [tty](const dreamer::Progress& p) { print_progress(p, tty); }, &g_stop);
+  if (g_stop) fmt::print(stderr, "stopped: checkpoint saved in {}; run the same command to resume\n", rc.config.logdir);
+  return 0;
+}
+
+int run_eval(RunOptions& run, const std::string& policy, int episodes, bool json) {
+  auto rc = run.resolve();
+  const auto& cfg = rc.config;
+  if (policy != "random")
+    throw dreamer::Error("eval: policy '" + policy + "' is not available yet; use --policy random");
+  if (episodes < 1) throw dreamer::Error("eval: --episodes must be at least 1, got " + std::to_string(episodes));
+  auto stats = dreamer::evaluate_random(cfg.task, dreamer::env_options(cfg), episodes, uint64_t(cfg.seed));
+  if (json) {
+    nlohmann::json j{{"task", cfg.task},
+                     {"policy", policy},
+                     {"episodes", stats.episodes},
+                     {"mean_return", stats.mean_return},
+                     {"stderr_return", stats.stderr_return},
+                     {"mean_length", stats.mean_length},
+                     {"stderr_length", stats.stderr_length}};
+    std::cout << j.dump() << "\n";
+  } else {
+    fmt::print("{} ({} policy, {} episodes): return {:.3f} +- {:.3f}, length {:.1f} +- {:.1f}\n", cfg.task, policy,
+               stats.episodes, stats.mean_return, stats.stderr_return, stats.mean_length, stats.stderr_length);
+  }
+  return 0;
+}
+
+int run_bench(bool envs, double seconds, bool json) {
+  if (!envs) throw dreamer::Error("bench: the model benchmarks are not built yet; use --envs");
+  if (seconds <= 0) throw dreamer::Error("bench: --seconds must be positive, got " + std::to_string(seconds));
+  auto results = dreamer::bench_envs(seconds);
+  for (const auto& r : results) {
+    if (json) {
+      std::cout << nlohmann::json{{"bench", "env"}, {"task", r.task}, {"steps_per_s", r.steps_per_second},
+                                  {"steps", r.steps}, {"episodes", r.episodes}, {"seconds", r.seconds}}
+                       .dump()
+                << "\n";
+    } else {
+      fmt::print("{:<26} {:>8.2f} M steps/s on one core ({} steps, {} episodes)\n", r.task, r.steps_per_second / 1e6,
+                 r.steps, r.episodes);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"dreamer.cpp: DreamerV2 (Hafner et al. 2021) on LibTorch, for the CPU."};
+  app.require_subcommand(1);
+
+  RunOptions train_opts, eval_opts;
+  std::string task, logdir, policy = "agent";
+  std::string steps, seed, threads;
+  int episodes = 10;
+  bool json = false;
+
+  auto* train = app.add_subcommand("train", "Train an agent; re-running on the same --logdir resumes it");
+  train_opts.add_to(train);
+  train->add_option("--task", task, "suite_task, e.g. minatar_breakout, debug_catch");
+  train->add_option("--logdir", logdir, "Run directory (config, checkpoint, episodes, metrics)");
+  train->add_option("--steps", steps, "Environment frames to train for");
+  train->add_option("--seed", seed, "Random seed");
+  train->add_option("--threads", threads, "LibTorch intra-op threads (0 = all cores)");
+
+  auto* eval = app.add_subcommand("eval", "Evaluate a policy for N episodes");
+  eval_opts.add_to(eval);
+  eval->add_option("--task", task, "suite_task to evaluate on");
+  eval->add_option("--policy", policy, "random (agent: the checkpoint's greedy policy, coming with the agent)");
+  eval->add_option("--episodes", episodes, "Number of episodes");
+  eval->add_option("--seed", seed, "Random seed");
+  eval->add_flag("--json", json, "Print one JSON object");
+
+  bool bench_envs = false;
+  double bench_seconds = 1.0;
+  auto* bench = app.add_subcommand("bench", "Throughput benchmarks (see docs/PERFORMANCE.md)");
+  bench->add_flag("--envs", bench_envs, "Environment steps per second per core, random policy");
+  bench->add_option("--seconds", bench_seconds, "Seconds measured per task");
+  bench->add_flag("--json", json, "One JSON object per line");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kBadInput;
+  }
+
+  auto named = [&](std::vector<std::pair<std::string, std::string>> pairs) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (auto& [k, v] : pairs)
+      if (!v.empty()) out.emplace_back(k, v);
+    return out;
+  };
+  try {
+    if (train->parsed()) {
+      train_opts.collect(train, named({{"task", task}, {"logdir", logdir}, {"steps", steps}, {"seed", seed},
+                                       {"threads", threads}}));
+      return run_train(train_opts);
+    }
+    if (eval->parsed()) {
+      eval_opts.collect(eval, named({{"task", task}, {"seed", seed}}));
+      return run_eval(eval_opts, policy, episodes, json);
+    }
+    if (bench->parsed()) return run_bench(bench_envs, bench_seconds, json);
+  } catch (const dreamer::Error& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return kBadInput;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "internal error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}

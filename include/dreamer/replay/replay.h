@@ -1,0 +1,83 @@
+// Replay: episodes of uint8 frames kept in memory and as .npz files on disk, sampled as
+// fixed-length sequences the way the official DreamerV2 replay does.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "dreamer/core/config.h"
+#include "dreamer/envs/env.h"
+#include "dreamer/model/world_model.h"
+
+namespace dreamer {
+
+/// One episode, step-major. Step t holds the observation, the action that led to it (zeros at the
+/// first step), the reward that came with it and the flags.
+struct Episode {
+  ObsSpace obs_space;
+  int64_t act_dim = 0;
+  std::vector<uint8_t> image;   // [L, H, W, C]
+  std::vector<float> action;    // [L, A]
+  std::vector<float> reward;    // [L]
+  std::vector<uint8_t> is_first, is_last, is_terminal;  // [L], 0 or 1
+
+  int64_t length() const { return int64_t(reward.size()); }
+  double score() const;  // sum of rewards
+  void append(const uint8_t* obs, const float* act, const TimeStep& ts);
+  /// Bytes this episode occupies in memory.
+  int64_t bytes() const;
+};
+
+/// Writes `episode` as an uncompressed .npz (numpy.load reads it: arrays image, action, reward,
+/// is_first, is_last, is_terminal). Atomic: written to a temporary name, then renamed.
+void save_episode(const std::string& path, const Episode& episode);
+/// Reads an episode written by save_episode. Throws dreamer::Error naming the file when it is not one
+/// or does not fit `obs_space` / `act_dim`.
+Episode load_episode(const std::string& path, const ObsSpace& obs_space, int64_t act_dim);
+
+class Replay {
+ public:
+  /// directory: where finished episodes are written as .npz ("" keeps them in memory only).
+  Replay(const ReplayConfig& cfg, const ObsSpace& obs_space, int64_t act_dim, uint64_t seed,
+         std::string directory = "");
+
+  /// Appends one step of env `worker`'s ongoing episode; an is_last step completes it.
+  void add_step(int worker, const uint8_t* obs, const float* action, const TimeStep& ts);
+  /// Adds a finished episode (skipped when shorter than minlen, as the official replay does) and
+  /// writes it to the directory when `write`.
+  void add_episode(std::shared_ptr<const Episode> episode, bool write = true);
+  /// Loads every .npz of the directory, in name order (names start with a counter). Returns the count.
+  int64_t load_directory();
+
+  /// B rows of T steps: [B, T, ...]. Each row concatenates chunks drawn as the official replay
+  /// does: an episode uniformly, a chunk length in [minlen, maxlen], a start uniformly (the end
+  /// favoured with prioritize_ends); the first step of every chunk is marked is_first.
+  Batch sample(int64_t batch, int64_t length);
+
+  int64_t steps() const { return steps_; }  // steps held in finished episodes
+  int64_t episodes() const { return int64_t(episodes_.size()); }
+  int64_t bytes() const { return bytes_; }  // memory held by the finished episodes
+  double bytes_per_step() const { return steps_ ? double(bytes_) / double(steps_) : 0.0; }
+  const std::string& directory() const { return directory_; }
+
+ private:
+  void enforce_capacity();
+
+  ReplayConfig cfg_;
+  ObsSpace obs_space_;
+  int64_t act_dim_;
+  std::mt19937_64 rng_;
+  std::string directory_;
+  std::deque<std::shared_ptr<const Episode>> episodes_;
+  std::map<int, Episode> ongoing_;
+  int64_t steps_ = 0;
+  int64_t bytes_ = 0;
+  int64_t next_file_ = 0;  // counter at the start of file names: keeps them unique and ordered
+};
+
+}  // namespace dreamer

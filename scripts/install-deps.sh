@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian (bookworm) packages dreamer.cpp builds, runs and tests with.
+set -euo pipefail
+packages=(
+  g++ cmake ninja-build pkg-config
+  libtorch-dev          # LibTorch: tensors and autograd
+  libopenblas0-openmp   # fast BLAS: Debian's default reference BLAS is ~12x slower
+  libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
+  libgtest-dev
+  python3-numpy         # tests check that numpy reads the replay's .npz files
+)
+sudo=""
+if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null

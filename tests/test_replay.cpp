@@ -1,0 +1,135 @@
+// Tests of the replay: .npz episodes round-trip, sequence sampling, capacity, and bad files.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "dreamer/core/error.h"
+#include "dreamer/io/npz.h"
+#include "dreamer/replay/replay.h"
+
+using namespace dreamer;
+namespace fs = std::filesystem;
+
+namespace {
+const ObsSpace kSpace{3, 2, 1, 255};
+
+// An episode of `length` steps whose frames are filled with the step index and rewards = index.
+Episode counting_episode(int64_t length, int64_t act_dim = 2, int64_t offset = 0) {
+  Episode ep{kSpace, act_dim, {}, {}, {}, {}, {}, {}};
+  std::vector<uint8_t> obs(static_cast<size_t>(kSpace.size()));
+  std::vector<float> act(static_cast<size_t>(act_dim));
+  for (int64_t t = 0; t < length; ++t) {
+    std::fill(obs.begin(), obs.end(), uint8_t(offset + t));
+    std::fill(act.begin(), act.end(), t == 0 ? 0.0f : float(t));
+    TimeStep ts{float(offset + t), t == 0, t + 1 == length, t + 1 == length};
+    ep.append(obs.data(), act.data(), ts);
+  }
+  return ep;
+}
+
+std::string temp_dir(const std::string& name) {
+  auto dir = fs::temp_directory_path() / ("dreamer_replay_" + name);
+  fs::remove_all(dir);
+  return dir.string();
+}
+
+ReplayConfig replay_cfg(int minlen, int maxlen, int64_t capacity = 1000000, bool prioritize_ends = false) {
+  ReplayConfig c;
+  c.capacity = capacity;
+  c.minlen = minlen;
+  c.maxlen = maxlen;
+  c.prioritize_ends = prioritize_ends;
+  return c;
+}
+}  // namespace
+
+TEST(Npz, EpisodeRoundTrip) {
+  auto dir = temp_dir("roundtrip");
+  fs::create_directories(dir);
+  auto ep = counting_episode(7);
+  save_episode(dir + "/a.npz", ep);
+  auto back = load_episode(dir + "/a.npz", kSpace, 2);
+  EXPECT_EQ(back.image, ep.image);
+  EXPECT_EQ(back.action, ep.action);
+  EXPECT_EQ(back.reward, ep.reward);
+  EXPECT_EQ(back.is_first, ep.is_first);
+  EXPECT_EQ(back.is_last, ep.is_last);
+  EXPECT_EQ(back.is_terminal, ep.is_terminal);
+  EXPECT_FALSE(fs::exists(dir + "/a.npz.tmp"));
+  fs::remove_all(dir);
+}
+
+TEST(Npz, BadFilesAreErrorsNamingThem) {
+  auto dir = temp_dir("bad");
+  fs::create_directories(dir);
+  { std::ofstream(dir + "/junk.npz") << "this is no zip"; }
+  try {
+    load_episode(dir + "/junk.npz", kSpace, 2);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("junk.npz"), std::string::npos) << e.what();
+  }
+  save_episode(dir + "/ok.npz", counting_episode(4));
+  EXPECT_THROW(load_episode(dir + "/ok.npz", ObsSpace{4, 4, 1, 255}, 2), Error);  // other obs shape
+  EXPECT_THROW(load_episode(dir + "/ok.npz", kSpace, 3), Error);                 // other action size
+  // A truncated file fails its checks rather than crashing.
+  auto size = fs::file_size(dir + "/ok.npz");
+  fs::resize_file(dir + "/ok.npz", size / 2);
+  EXPECT_THROW(load_episode(dir + "/ok.npz", kSpace, 2), Error);
+  fs::remove_all(dir);
+}
+
+TEST(Replay, SamplesRowsOfChunksMarkedIsFirst) {
+  Replay replay(replay_cfg(/*minlen=*/3, /*maxlen=*/5), kSpace, 2, /*seed=*/0);
+  replay.add_episode(std::make_shared<const Episode>(counting_episode(12)));
+  auto batch = replay.sample(4, 9);
+  ASSERT_EQ(batch.image.sizes(), (std::vector<int64_t>{4, 9, 3, 2, 1}));
+  ASSERT_EQ(batch.action.sizes(), (std::vector<int64_t>{4, 9, 2}));
+  for (int64_t b = 0; b < 4; ++b) {
+    EXPECT_TRUE(batch.is_first[b][0].item<bool>());
+    int64_t run = 0;
+    for (int64_t t = 0; t < 9; ++t) {
+      const float r = batch.reward[b][t].item<float>();
+      EXPECT_EQ(batch.image[b][t][0][0][0].item<uint8_t>(), uint8_t(r));  // frames travel with their step
+      if (batch.is_first[b][t].item<bool>()) {
+        run = 1;
+      } else {
+        EXPECT_EQ(r, batch.reward[b][t - 1].item<float>() + 1);  // consecutive inside a chunk
+        ++run;
+      }
+      EXPECT_LE(run, 5);  // chunks are at most maxlen long
+    }
+  }
+}
+
+TEST(Replay, SkipsShortEpisodesAndKeepsCapacity) {
+  Replay replay(replay_cfg(3, 5, /*capacity=*/20), kSpace, 2, 0);
+  replay.add_episode(std::make_shared<const Episode>(counting_episode(2)));
+  EXPECT_EQ(replay.episodes(), 0);
+  for (int i = 0; i < 5; ++i) replay.add_episode(std::make_shared<const Episode>(counting_episode(8, 2, 10 * i)));
+  EXPECT_EQ(replay.steps(), 16);  // the oldest episodes went out
+  EXPECT_EQ(replay.episodes(), 2);
+  EXPECT_GT(replay.bytes_per_step(), kSpace.size());
+  auto batch = replay.sample(8, 4);
+  EXPECT_GE(batch.reward.min().item<float>(), 30.0f);  // only the two newest remain
+}
+
+TEST(Replay, StepsBecomeEpisodesOnDiskAndLoadBack) {
+  auto dir = temp_dir("disk");
+  {
+    Replay replay(replay_cfg(1, 5), kSpace, 2, 0, dir);
+    auto ep = counting_episode(6);
+    for (int64_t t = 0; t < ep.length(); ++t) {
+      TimeStep ts{ep.reward[size_t(t)], bool(ep.is_first[size_t(t)]), bool(ep.is_last[size_t(t)]), bool(ep.is_terminal[size_t(t)])};
+      replay.add_step(0, ep.image.data() + t * kSpace.size(), ep.action.data() + t * 2, ts);
+    }
+    EXPECT_EQ(replay.episodes(), 1);
+  }
+  Replay again(replay_cfg(1, 5), kSpace, 2, 0, dir);
+  EXPECT_EQ(again.load_directory(), 1);
+  EXPECT_EQ(again.steps(), 6);
+  again.add_episode(std::make_shared<const Episode>(counting_episode(3)));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 2);  // a new name, not an overwrite
+  fs::remove_all(dir);
+}
