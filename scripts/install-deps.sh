@@ -6,6 +6,8 @@ packages=(
   libtorch-dev          # LibTorch: tensors and autograd
   libopenblas0-openmp   # fast BLAS: Debian's default reference BLAS is ~12x slower
   libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
+  libprotobuf-dev protobuf-compiler   # TensorBoard event files (protoc generates the Event classes)
+  libgif-dev            # giflib: GIF videos
   libgtest-dev
   python3-numpy         # tests check that numpy reads the replay's .npz files
 )

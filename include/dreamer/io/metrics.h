@@ -4,15 +4,24 @@
 #include <cstdint>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace dreamer {
 
-/// Accumulates scalars between log events and writes their means as one JSONL record.
+class TensorBoardWriter;
+
+/// Accumulates scalars between log events and writes their means as one JSONL record, and
+/// (unless disabled) the same scalars to a TensorBoard events file in the same directory.
 class MetricsLog {
  public:
-  /// Appends to `<logdir>/metrics.jsonl` (created when missing).
-  explicit MetricsLog(const std::string& logdir);
+  /// Appends to `<logdir>/metrics.jsonl` (created when missing). With `tensorboard`, also
+  /// starts a new `<logdir>/events.out.tfevents.*` file that receives every scalar written.
+  explicit MetricsLog(const std::string& logdir, bool tensorboard = true);
+  ~MetricsLog();
+  MetricsLog(MetricsLog&&) noexcept;
+  MetricsLog& operator=(MetricsLog&&) noexcept;
 
   /// Adds one value of `name` to the current means.
   void add(const std::string& name, double value);
@@ -21,11 +30,20 @@ class MetricsLog {
   void write(int64_t step, const std::map<std::string, double>& values);
   /// Writes the means accumulated since the last flush (if any) and clears them. Returns them.
   std::map<std::string, double> flush(int64_t step);
+  /// Writes a video [T, H, W, C] uint8 (C = 1 or 3) as `<logdir>/videos/<tag>_<step>.gif`
+  /// (characters other than letters, digits, '-', '_' and '.' in `tag` become '_') and, with
+  /// TensorBoard on, as an image event tagged `tag`. Returns the GIF's path.
+  std::string video(const std::string& tag, const std::vector<uint8_t>& frames, int T, int H, int W,
+                    int C, int64_t step, int fps = 10);
+  /// The TensorBoard writer, or nullptr when disabled.
+  TensorBoardWriter* tensorboard() { return tensorboard_.get(); }
 
  private:
+  std::string logdir_;
   std::ofstream out_;
   std::string path_;
   std::map<std::string, std::pair<double, int64_t>> sums_;
+  std::unique_ptr<TensorBoardWriter> tensorboard_;
 };
 
 }  // namespace dreamer
