@@ -83,15 +83,9 @@ int run_train(RunOptions& run) {
   return 0;
 }
 
-int run_eval(RunOptions& run, const std::string& policy, int episodes, bool json) {
-  auto rc = run.resolve();
-  const auto& cfg = rc.config;
-  if (policy != "random")
-    throw dreamer::Error("eval: policy '" + policy + "' is not available yet; use --policy random");
-  if (episodes < 1) throw dreamer::Error("eval: --episodes must be at least 1, got " + std::to_string(episodes));
-  auto stats = dreamer::evaluate_random(cfg.task, dreamer::env_options(cfg), episodes, uint64_t(cfg.seed));
+void print_stats(const std::string& task, const std::string& policy, const dreamer::ReturnStats& stats, bool json) {
   if (json) {
-    nlohmann::json j{{"task", cfg.task},
+    nlohmann::json j{{"task", task},
                      {"policy", policy},
                      {"episodes", stats.episodes},
                      {"mean_return", stats.mean_return},
@@ -100,9 +94,32 @@ int run_eval(RunOptions& run, const std::string& policy, int episodes, bool json
                      {"stderr_length", stats.stderr_length}};
     std::cout << j.dump() << "\n";
   } else {
-    fmt::print("{} ({} policy, {} episodes): return {:.3f} +- {:.3f}, length {:.1f} +- {:.1f}\n", cfg.task, policy,
+    fmt::print("{} ({} policy, {} episodes): return {:.3f} +- {:.3f}, length {:.1f} +- {:.1f}\n", task, policy,
                stats.episodes, stats.mean_return, stats.stderr_return, stats.mean_length, stats.stderr_length);
   }
+}
+
+int run_eval(RunOptions& run, const std::string& logdir, const std::string& policy, int episodes, bool json) {
+  if (episodes < 1) throw dreamer::Error("eval: --episodes must be at least 1, got " + std::to_string(episodes));
+  if (policy == "random") {
+    auto rc = run.resolve();
+    const auto& cfg = rc.config;
+    print_stats(cfg.task, policy, dreamer::evaluate_random(cfg.task, dreamer::env_options(cfg), episodes, uint64_t(cfg.seed)), json);
+    return 0;
+  }
+  if (policy != "agent") throw dreamer::Error("eval: --policy must be agent or random, got '" + policy + "'");
+  if (logdir.empty()) throw dreamer::Error("eval: --logdir is needed to evaluate a trained agent");
+  uint64_t seed = 0;
+  for (const auto& [key, value] : run.overrides) {
+    if (key != "seed") throw dreamer::Error("eval: option '--" + key + "' does not apply to a trained agent (its config is the run's)");
+    try {
+      seed = std::stoull(value);
+    } catch (const std::exception&) {
+      throw dreamer::Error("eval: --seed has value '" + value + "', expected a non-negative integer");
+    }
+  }
+  auto result = dreamer::evaluate_checkpoint(logdir, episodes, seed);
+  print_stats(result.task, policy, result.stats, json);
   return 0;
 }
 
@@ -147,7 +164,8 @@ int main(int argc, char** argv) {
   auto* eval = app.add_subcommand("eval", "Evaluate a policy for N episodes");
   eval_opts.add_to(eval);
   eval->add_option("--task", task, "suite_task to evaluate on");
-  eval->add_option("--policy", policy, "random (agent: the checkpoint's greedy policy, coming with the agent)");
+  eval->add_option("--logdir", logdir, "Run directory whose checkpoint to evaluate (greedy policy)");
+  eval->add_option("--policy", policy, "agent (the checkpoint's greedy policy) or random");
   eval->add_option("--episodes", episodes, "Number of episodes");
   eval->add_option("--seed", seed, "Random seed");
   eval->add_flag("--json", json, "Print one JSON object");
@@ -184,7 +202,7 @@ int main(int argc, char** argv) {
     }
     if (eval->parsed()) {
       eval_opts.collect(eval, named({{"task", task}, {"seed", seed}}));
-      return run_eval(eval_opts, policy, episodes, json);
+      return run_eval(eval_opts, logdir, policy, episodes, json);
     }
     if (bench->parsed()) return run_bench(bench_envs, bench_seconds, json);
   } catch (const dreamer::Error& e) {

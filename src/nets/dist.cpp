@@ -53,4 +53,36 @@ torch::Tensor kl_normal(const NormalDist& lhs, const NormalDist& rhs) {
   return 0.5 * (var_ratio + t1 - 1 - var_ratio.log());
 }
 
+namespace {
+constexpr double kSqrt2 = 1.4142135623730951;
+torch::Tensor std_normal_cdf(const torch::Tensor& x) { return 0.5 * (1 + torch::erf(x / kSqrt2)); }
+torch::Tensor std_normal_pdf(const torch::Tensor& x) { return torch::exp(-0.5 * x.square()) / std::sqrt(2 * M_PI); }
+}  // namespace
+
+torch::Tensor TruncNormalDist::sample() const {
+  auto cdf_low = std_normal_cdf((low - loc) / scale);
+  auto cdf_high = std_normal_cdf((high - loc) / scale);
+  auto u = torch::rand_like(loc);
+  auto p = (cdf_low + u * (cdf_high - cdf_low)).clamp(1e-6, 1 - 1e-6);
+  auto x = loc + scale * kSqrt2 * torch::erfinv(2 * p - 1);
+  // Clip inside the bounds; the gradient passes as if unclipped (as the official TruncNormalDist).
+  auto clipped = x.detach().clamp(low + 1e-6, high - 1e-6);
+  return x + (clipped - x.detach());
+}
+
+torch::Tensor TruncNormalDist::mode() const { return loc.clamp(low, high); }
+
+torch::Tensor TruncNormalDist::log_prob(const torch::Tensor& x) const {
+  auto z = std_normal_cdf((high - loc) / scale) - std_normal_cdf((low - loc) / scale);
+  auto xi = (x - loc) / scale;
+  return -0.5 * xi.square() - 0.5 * std::log(2 * M_PI) - scale.log() - z.log();
+}
+
+torch::Tensor TruncNormalDist::entropy() const {
+  auto alpha = (low - loc) / scale, beta = (high - loc) / scale;
+  auto z = std_normal_cdf(beta) - std_normal_cdf(alpha);
+  return 0.5 * std::log(2 * M_PI * M_E) + scale.log() + z.log() +
+         (alpha * std_normal_pdf(alpha) - beta * std_normal_pdf(beta)) / (2 * z);
+}
+
 }  // namespace dreamer

@@ -42,4 +42,24 @@ struct NormalDist {
 /// Elementwise KL(lhs || rhs) of diagonal Normals: [..., dim] -> [..., dim]
 torch::Tensor kl_normal(const NormalDist& lhs, const NormalDist& rhs);
 
+/// Normal(loc, scale) truncated to [low, high], elementwise: the actor's distribution for
+/// continuous actions. loc, scale: [..., dim].
+struct TruncNormalDist {
+  torch::Tensor loc;
+  torch::Tensor scale;
+  double low = -1.0;
+  double high = 1.0;
+
+  TruncNormalDist(torch::Tensor loc_, torch::Tensor scale_, double low_ = -1.0, double high_ = 1.0)
+      : loc(std::move(loc_)), scale(std::move(scale_)), low(low_), high(high_) {}
+  /// Reparameterised sample by the inverse CDF, kept 1e-6 inside the bounds. [..., dim]
+  torch::Tensor sample() const;
+  /// loc clipped to the bounds. [..., dim]
+  torch::Tensor mode() const;
+  /// Elementwise log-density. [..., dim]
+  torch::Tensor log_prob(const torch::Tensor& x) const;
+  /// Elementwise entropy. [..., dim]
+  torch::Tensor entropy() const;
+};
+
 }  // namespace dreamer

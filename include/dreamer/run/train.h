@@ -1,4 +1,4 @@
-// The training run behind `dreamer train`: collect with the policy, learn from replay, log, checkpoint.
+// The runs behind `dreamer train` and `dreamer eval`: collect, learn from replay, evaluate, log, checkpoint.
 #pragma once
 
 #include <atomic>
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "dreamer/core/config.h"
+#include "dreamer/envs/evaluate.h"
 #include "dreamer/envs/registry.h"
 
 namespace dreamer {
@@ -20,22 +21,40 @@ struct Progress {
   double fps = 0;          // frames per second since the run (re)started
   double updates_per_s = 0;
   double elapsed_s = 0;
-  std::string phase;       // "prefill", "train", "done", "stopped"
+  std::string phase;       // "prefill", "train", "eval", "done", "stopped"
   std::map<std::string, double> metrics;  // the means just logged (empty between logs)
   double last_return = 0;  // return of the latest finished training episode
   bool has_return = false;
+  double eval_return = 0;  // mean return of the latest evaluation
+  bool has_eval = false;
 };
 using Reporter = std::function<void(const Progress&)>;
 
 /// The env options a config asks for.
 EnvOptions env_options(const Config& cfg);
 
-/// Prepares `cfg.logdir`: creates it, refuses (dreamer::Error) one whose config.yaml differs from
-/// `yaml` unless they match, and writes config.yaml. Returns true when the run resumes.
+/// Keys that may change when a run resumes: they do not change what is learned.
+bool resumable_key(const std::string& key);
+
+/// Prepares `logdir` for a run with config text `yaml`: creates it and writes config.yaml, or, when
+/// it holds a run, checks that the configs agree on every key but the resumable ones (throws
+/// dreamer::Error naming the first differing key otherwise) and updates those. Returns true when
+/// the run resumes.
 bool prepare_logdir(const std::string& logdir, const std::string& yaml);
 
-/// Trains as the config says, in cfg.logdir; re-running on the same logdir resumes. Returns when
-/// cfg.steps frames are reached or `stop` becomes true (then it checkpoints first).
+/// Trains as the config says, in cfg.logdir; re-running on the same logdir resumes from its
+/// checkpoint and episodes. Returns when cfg.steps frames are reached or `stop` becomes true
+/// (it checkpoints first).
 void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<bool>* stop = nullptr);
+
+/// The result of evaluating a run's checkpoint.
+struct CheckpointEval {
+  std::string task;
+  ReturnStats stats;
+};
+
+/// Plays `episodes` episodes with the greedy policy of the run in `logdir` (its config.yaml and
+/// checkpoint.pt), on an env seeded from `seed`. Throws dreamer::Error when the logdir holds no run.
+CheckpointEval evaluate_checkpoint(const std::string& logdir, int episodes, uint64_t seed, int threads = 0);
 
 }  // namespace dreamer

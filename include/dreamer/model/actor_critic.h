@@ -1,0 +1,83 @@
+// The actor-critic learned in imagination (paper section 2.3): lambda-returns, slow target critic,
+// REINFORCE / dynamics-backprop actor gradients with an entropy bonus.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+
+#include "dreamer/core/config.h"
+#include "dreamer/envs/env.h"
+#include "dreamer/model/world_model.h"
+#include "dreamer/nets/optimizer.h"
+
+namespace dreamer {
+
+/// Lambda-returns along the last axis (paper eq. 4):
+/// R_t = r_t + d_t ((1 - lambda) v_{t+1} + lambda R_{t+1}), with R_H = bootstrap.
+/// reward, value, discount: [N, H]; bootstrap: [N] -> [N, H]
+torch::Tensor lambda_return(const torch::Tensor& reward, const torch::Tensor& value, const torch::Tensor& discount,
+                            const torch::Tensor& bootstrap, double lambda);
+
+/// The actor's action distribution: one-hot categorical (discrete) or truncated Normal in [-1, 1].
+struct ActionDist {
+  torch::Tensor logits;     // onehot: [N, n]
+  torch::Tensor loc, scale;  // trunc_normal: [N, n]
+
+  torch::Tensor sample() const;  // [N, n], straight-through (onehot) or reparameterised
+  torch::Tensor mode() const;    // [N, n]
+  torch::Tensor log_prob(const torch::Tensor& action) const;  // [N, n] -> [N]
+  torch::Tensor entropy() const;  // [N]
+};
+
+/// The imagined trajectories an update learns from, batch-major: N starts x (H + 1) steps.
+struct Imagination {
+  RSSMState state;        // [N, H+1, ...], the start state first
+  torch::Tensor feat;     // [N, H+1, F]
+  torch::Tensor action;   // [N, H+1, A]: the action that led to each state (zeros for the start)
+  torch::Tensor reward;   // [N, H+1]
+  torch::Tensor discount; // [N, H+1]: the first from replay, the rest predicted
+  torch::Tensor weight;   // [N, H+1]: cumulative product of the discounts before each step
+};
+
+struct ActorCriticImpl : torch::nn::Module {
+  ActorCriticImpl(const Config& cfg, int64_t feat_dim, const ActSpace& act_space);
+
+  /// The actor's distribution on features [N, F].
+  ActionDist actor_dist(const torch::Tensor& feat);
+  /// Critic values on features [..., F] -> [...]
+  torch::Tensor value(const torch::Tensor& feat);
+  torch::Tensor target_value(const torch::Tensor& feat);
+
+  /// Imagines `imag_horizon` steps with the world model's prior and the actor from every start
+  /// state [B, T, ...] (detached posteriors). is_terminal: [B, T] from replay. With grad = false the
+  /// rollout builds no autograd graph (enough for REINFORCE).
+  Imagination imagine(WorldModelImpl& wm, const RSSMState& start, const torch::Tensor& is_terminal, bool grad);
+
+  /// One actor and one critic update from the start states; then the slow target's schedule.
+  /// The world model's parameters receive no gradient.
+  Metrics train(WorldModelImpl& wm, const RSSMState& start, const torch::Tensor& is_terminal);
+
+  /// The mix of dynamics backprop in the actor objective: 0 for REINFORCE, 1 for dynamics.
+  double dynamics_mix() const;
+  /// Copies the critic into the target critic when the schedule says (every slow_target_update).
+  void update_slow_target();
+
+  Optimizer& actor_opt() { return *actor_opt_; }
+  Optimizer& critic_opt() { return *critic_opt_; }
+
+  const Config cfg;
+  const ActSpace act_space;
+  MLP actor{nullptr};
+  MLP critic{nullptr};
+  MLP target_critic{nullptr};
+  torch::Tensor updates;     // buffer: updates taken (the slow target's clock)
+  torch::Tensor reward_mag;  // buffer: running magnitude of imagined rewards (reward_norm)
+
+ private:
+  std::unique_ptr<Optimizer> actor_opt_;
+  std::unique_ptr<Optimizer> critic_opt_;
+};
+TORCH_MODULE(ActorCritic);
+
+}  // namespace dreamer

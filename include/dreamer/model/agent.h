@@ -1,0 +1,44 @@
+// The DreamerV2 agent: the world model and the actor-critic, their update, and the acting policy.
+#pragma once
+
+#include <torch/torch.h>
+
+#include "dreamer/core/config.h"
+#include "dreamer/envs/env.h"
+#include "dreamer/model/actor_critic.h"
+#include "dreamer/model/world_model.h"
+
+namespace dreamer {
+
+/// What the acting policy carries between steps, for N envs.
+struct PolicyState {
+  RSSMState latent;      // [N, ...] the filtered model state
+  torch::Tensor action;  // [N, A] the last action taken
+};
+
+enum class PolicyMode { train, eval };
+
+struct AgentImpl : torch::nn::Module {
+  AgentImpl(const Config& cfg, const ObsSpace& obs_space, const ActSpace& act_space);
+
+  /// One training step: the world model on the batch, then the actor-critic in imagination from
+  /// every posterior state of the batch.
+  Metrics train(const Batch& batch);
+
+  /// Acting: encode the observations, advance the RSSM filter one step, take the actor's sample
+  /// (train, plus expl_noise) or mode (eval, plus eval_noise). obs: [N, H, W, C] uint8,
+  /// is_first: [N] bool. Returns the actions [N, A] (one-hot for discrete spaces).
+  torch::Tensor policy(const torch::Tensor& obs, const torch::Tensor& is_first, PolicyState& state, PolicyMode mode);
+
+  /// A fresh policy state for N envs.
+  PolicyState initial_policy_state(int64_t n);
+
+  const Config cfg;
+  const ObsSpace obs_space;
+  const ActSpace act_space;
+  WorldModel wm{nullptr};
+  ActorCritic ac{nullptr};
+};
+TORCH_MODULE(Agent);
+
+}  // namespace dreamer

@@ -1,0 +1,54 @@
+// The DreamerV2 agent: the world model and the actor-critic, their update, and the acting policy.
+#include "dreamer/model/agent.h"
+
+namespace dreamer {
+
+AgentImpl::AgentImpl(const Config& cfg_, const ObsSpace& obs, const ActSpace& act)
+    : cfg(cfg_), obs_space(obs), act_space(act) {
+  wm = register_module("wm", WorldModel(cfg, obs, act));
+  ac = register_module("ac", ActorCritic(cfg, wm->rssm->feat_dim(), act));
+}
+
+Metrics AgentImpl::train(const Batch& batch) {
+  auto [post, metrics] = wm->train(batch);
+  auto ac_metrics = ac->train(*wm, post, batch.is_terminal);
+  metrics.insert(ac_metrics.begin(), ac_metrics.end());
+  return metrics;
+}
+
+PolicyState AgentImpl::initial_policy_state(int64_t n) {
+  auto device = wm->parameters().front().device();
+  return {wm->rssm->initial(n, device), torch::zeros({n, act_space.n}, torch::TensorOptions().device(device))};
+}
+
+namespace {
+// With probability `amount` per env, a uniformly random one-hot (discrete); Normal noise clipped
+// to the box otherwise. action: [N, A]
+torch::Tensor action_noise(const torch::Tensor& action, double amount, const ActSpace& space) {
+  if (amount <= 0) return action;
+  if (space.discrete) {
+    auto random = torch::one_hot(torch::randint(0, space.n, {action.size(0)}, action.options().dtype(torch::kLong)),
+                                 space.n).to(action.dtype());
+    auto pick = (torch::rand({action.size(0), 1}, action.options()) < amount).to(action.dtype());
+    return pick * random + (1 - pick) * action;
+  }
+  return (action + amount * torch::randn_like(action)).clamp(space.low, space.high);
+}
+}  // namespace
+
+torch::Tensor AgentImpl::policy(const torch::Tensor& obs, const torch::Tensor& is_first, PolicyState& state,
+                                PolicyMode mode) {
+  torch::NoGradGuard no_grad;
+  auto device = state.action.device();
+  const bool train_mode = mode == PolicyMode::train;
+  auto embed = wm->encoder(obs.to(device));
+  const bool sample = train_mode || !cfg.eval_state_mean;
+  auto [post, prior] = wm->rssm->obs_step(state.latent, state.action, embed, is_first.to(device), sample);
+  auto dist = ac->actor_dist(wm->rssm->get_feat(post));
+  auto action = train_mode ? dist.sample() : dist.mode();
+  action = action_noise(action, train_mode ? cfg.expl_noise : cfg.eval_noise, act_space);
+  state = {post, action};
+  return action;
+}
+
+}  // namespace dreamer

@@ -1,0 +1,170 @@
+// Tests of the actor-critic: lambda-returns by hand, the slow target's schedule, where gradients go.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "dreamer/model/agent.h"
+#include "dreamer/nets/dist.h"
+#include "helpers.h"
+
+using namespace dreamer;
+using dreamer::testing::moving_square;
+using dreamer::testing::preset;
+using dreamer::testing::square_actions;
+using dreamer::testing::square_space;
+
+TEST(LambdaReturn, MatchesTheRecursionByHand) {
+  // One trajectory of H = 3: the second step is terminal (discount 0).
+  auto reward = torch::tensor({{1.0f, 2.0f, 3.0f}});
+  auto value = torch::tensor({{10.0f, 20.0f, 30.0f}});
+  auto discount = torch::tensor({{0.9f, 0.0f, 0.9f}});
+  auto bootstrap = torch::tensor({40.0f});
+  // R_2 = 3 + .9 (.5 * 40 + .5 * 40) = 39; R_1 = 2 + 0 = 2; R_0 = 1 + .9 (.5 * 20 + .5 * 2) = 10.9
+  auto r = lambda_return(reward, value, discount, bootstrap, 0.5);
+  EXPECT_TRUE(torch::allclose(r, torch::tensor({{10.9f, 2.0f, 39.0f}})));
+  // lambda = 1: discounted Monte Carlo; lambda = 0: one-step TD targets.
+  EXPECT_TRUE(torch::allclose(lambda_return(reward, value, discount, bootstrap, 1.0), torch::tensor({{2.8f, 2.0f, 39.0f}})));
+  EXPECT_TRUE(torch::allclose(lambda_return(reward, value, discount, bootstrap, 0.0), torch::tensor({{19.0f, 2.0f, 39.0f}})));
+}
+
+TEST(ActionDist, TruncatedNormalStaysInsideAndHasTheRightDensity) {
+  torch::manual_seed(0);
+  TruncNormalDist dist(torch::full({20000, 1}, 0.8f), torch::full({20000, 1}, 0.5f));
+  auto x = dist.sample();
+  EXPECT_LT(x.max().item<float>(), 1.0f);
+  EXPECT_GT(x.min().item<float>(), -1.0f);
+  // The density at 0 by hand: phi(-1.6) / (0.5 (Phi(0.4) - Phi(-3.6))).
+  auto Phi = [](double v) { return 0.5 * (1 + std::erf(v / std::sqrt(2.0))); };
+  const double expected = std::exp(-0.5 * 1.6 * 1.6) / std::sqrt(2 * M_PI) / (0.5 * (Phi(0.4) - Phi(-3.6)));
+  TruncNormalDist one(torch::tensor({0.8f}), torch::tensor({0.5f}));
+  EXPECT_NEAR(std::exp(one.log_prob(torch::tensor({0.0f})).item<double>()), expected, 1e-4);
+  // The sample mean matches the truncated mean mu + sigma (phi(a) - phi(b)) / Z.
+  auto phi = [](double v) { return std::exp(-0.5 * v * v) / std::sqrt(2 * M_PI); };
+  const double a = -3.6, b = 0.4, z = Phi(b) - Phi(a);
+  EXPECT_NEAR(x.mean().item<double>(), 0.8 + 0.5 * (phi(a) - phi(b)) / z, 0.01);
+  // Entropy against a numerical integral of -p log p.
+  auto grid = (torch::arange(20000, torch::kFloat64) + 0.5) * (2.0 / 20000) - 1;
+  TruncNormalDist wide(torch::full({20000}, 0.8, torch::kFloat64), torch::full({20000}, 0.5, torch::kFloat64));
+  auto logp = wide.log_prob(grid);
+  const double h = -(logp.exp() * logp).sum().item<double>() * 2.0 / 20000;
+  EXPECT_NEAR(one.entropy().item<double>(), h, 1e-3);
+}
+
+TEST(ActorCritic, AutoChoosesReinforceForDiscreteAndDynamicsForContinuous) {
+  auto cfg = preset({"debug"});
+  EXPECT_EQ(ActorCritic(cfg, 8, ActSpace{true, 3})->dynamics_mix(), 0.0);
+  EXPECT_EQ(ActorCritic(cfg, 8, ActSpace{false, 2})->dynamics_mix(), 1.0);
+  cfg.actor_grad = "both";
+  EXPECT_DOUBLE_EQ(ActorCritic(cfg, 8, ActSpace{true, 3})->dynamics_mix(), 0.1);
+  EXPECT_THROW(ActorCritic(preset({"debug"}, {{"actor.dist", "trunc_normal"}}), 8, ActSpace{true, 3}), Error);
+}
+
+namespace {
+std::vector<torch::Tensor> snapshot(torch::nn::Module& m) {
+  std::vector<torch::Tensor> out;
+  for (auto& p : m.parameters()) out.push_back(p.detach().clone());
+  return out;
+}
+bool same(const std::vector<torch::Tensor>& a, torch::nn::Module& m) {
+  auto b = m.parameters();
+  for (size_t i = 0; i < a.size(); ++i)
+    if (!torch::equal(a[i], b[i])) return false;
+  return true;
+}
+}  // namespace
+
+class ActorGrad : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ActorGrad, ReachesActorAndCriticButNotTheWorldModel) {
+  auto cfg = preset({"debug"}, {{"actor_grad", GetParam()}, {"actor_ent", "0"}});
+  torch::manual_seed(0);
+  Agent agent(cfg, square_space(), square_actions());
+  auto batch = moving_square(3, 6);
+  auto [post, wm_metrics] = agent->wm->train(batch);
+  auto wm_before = snapshot(*agent->wm);
+  auto actor_before = snapshot(*agent->ac->actor);
+  auto critic_before = snapshot(*agent->ac->critic);
+  agent->wm->zero_grad();
+  auto metrics = agent->ac->train(*agent->wm, post, batch.is_terminal);
+  EXPECT_TRUE(same(wm_before, *agent->wm)) << "the actor-critic update changed the world model";
+  for (auto& p : agent->wm->parameters()) {
+    EXPECT_TRUE(p.requires_grad());  // restored after the update
+    EXPECT_TRUE(!p.grad().defined() || p.grad().abs().max().item<float>() == 0.0f);
+  }
+  EXPECT_FALSE(same(actor_before, *agent->ac->actor));
+  EXPECT_FALSE(same(critic_before, *agent->ac->critic));
+  EXPECT_GT(metrics.at("actor_grad_norm"), 0.0);
+  EXPECT_GT(metrics.at("critic_grad_norm"), 0.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, ActorGrad, ::testing::Values("reinforce", "dynamics", "both"));
+
+TEST(ActorGrad, DynamicsBackpropFlowsThroughTheImaginedStates) {
+  auto cfg = preset({"debug"}, {{"actor_grad", "dynamics"}});
+  torch::manual_seed(1);
+  Agent agent(cfg, square_space(), square_actions());
+  auto batch = moving_square(2, 4);
+  auto post = agent->wm->train(batch).first;
+  // With a graph, later imagined features depend on the actor's parameters; without, nothing does.
+  auto seq = agent->ac->imagine(*agent->wm, post, batch.is_terminal, /*grad=*/true);
+  auto grads = torch::autograd::grad({seq.feat.select(1, -1).sum()}, agent->ac->actor->parameters(), {}, false,
+                                     false, /*allow_unused=*/true);
+  double total = 0;
+  for (auto& g : grads)
+    if (g.defined()) total += g.abs().sum().item<double>();
+  EXPECT_GT(total, 0.0);
+  auto none = agent->ac->imagine(*agent->wm, post, batch.is_terminal, /*grad=*/false);
+  EXPECT_FALSE(none.feat.requires_grad());
+  EXPECT_EQ(none.feat.sizes(), (std::vector<int64_t>{2 * 4, cfg.imag_horizon + 1, agent->wm->rssm->feat_dim()}));
+}
+
+TEST(ActorCritic, ImaginationUsesTheReplayDiscountFirstAndCumulativeWeights) {
+  auto cfg = preset({"debug"});
+  torch::manual_seed(2);
+  Agent agent(cfg, square_space(), square_actions());
+  auto batch = moving_square(2, 3);
+  batch.is_terminal[1][2] = true;
+  auto post = agent->wm->loss(batch).post.detach();
+  auto seq = agent->ac->imagine(*agent->wm, post, batch.is_terminal, false);
+  EXPECT_NEAR(seq.discount[0][0].item<float>(), cfg.discount, 1e-6);
+  EXPECT_EQ(seq.discount[5][0].item<float>(), 0.0f);  // row 1, step 2 is terminal
+  // weight_t = prod_{k < t} discount_k
+  auto expected = torch::cumprod(seq.discount, 1) / seq.discount;
+  EXPECT_TRUE(torch::allclose(seq.weight.slice(0, 0, 5), expected.slice(0, 0, 5), 1e-5, 1e-6));
+  EXPECT_TRUE((seq.weight.select(0, 5).slice(0, 1) == 0).all().item<bool>());
+  EXPECT_TRUE((seq.action.select(1, 0) == 0).all().item<bool>());
+}
+
+TEST(ActorCritic, TargetCriticChangesOnlyOnItsSchedule) {
+  auto cfg = preset({"debug"}, {{"slow_target_update", "3"}});
+  torch::manual_seed(3);
+  Agent agent(cfg, square_space(), square_actions());
+  auto batch = moving_square(2, 4);
+  auto post = agent->wm->train(batch).first;
+  std::vector<torch::Tensor> target;
+  for (int update = 0; update < 7; ++update) {
+    target = snapshot(*agent->ac->target_critic);
+    agent->ac->train(*agent->wm, post, batch.is_terminal);
+    const bool copied = update % 3 == 0;
+    EXPECT_EQ(same(target, *agent->ac->target_critic), !copied) << "update " << update;
+    if (copied) EXPECT_TRUE(same(snapshot(*agent->ac->target_critic), *agent->ac->critic));
+    else EXPECT_FALSE(same(snapshot(*agent->ac->target_critic), *agent->ac->critic));
+  }
+  EXPECT_EQ(agent->ac->updates.item<int64_t>(), 7);
+}
+
+TEST(Agent, PolicyActsAndCarriesItsState) {
+  auto cfg = preset({"debug"});
+  torch::manual_seed(4);
+  Agent agent(cfg, square_space(), square_actions());
+  auto state = agent->initial_policy_state(5);
+  auto obs = moving_square(5, 1).image.select(1, 0);
+  auto is_first = torch::ones({5}, torch::kBool);
+  auto a = agent->policy(obs, is_first, state, PolicyMode::train);
+  EXPECT_EQ(a.sizes(), (std::vector<int64_t>{5, 3}));
+  EXPECT_TRUE((a.sum(-1) == 1).all().item<bool>());
+  EXPECT_TRUE(torch::equal(state.action, a));
+  auto greedy = agent->policy(obs, torch::zeros({5}, torch::kBool), state, PolicyMode::eval);
+  auto logits = agent->ac->actor(agent->wm->rssm->get_feat(state.latent));
+  EXPECT_TRUE(torch::equal(greedy.argmax(-1), logits.argmax(-1)));
+}
