@@ -49,7 +49,7 @@ TEST(Config, PresetsApplyInOrderThenOverrides) {
 
   auto d = resolve({"atari", "debug"}, {{"rssm.deter", "77"}, {"encoder.cnn_kernels", "[3, 3]"}}).config;
   EXPECT_EQ(d.rssm.deter, 77);    // override beats both presets
-  EXPECT_EQ(d.rssm.hidden, 32);   // debug (later) beats atari
+  EXPECT_EQ(d.rssm.hidden, 64);   // debug (later) beats atari
   EXPECT_EQ(d.action_repeat, 4);  // atari's, debug does not set it
   EXPECT_EQ(d.encoder.cnn_kernels, (std::vector<int>{3, 3}));
 }

@@ -75,7 +75,7 @@ class Catch final : public BoardTask {
       ++ball_row_;
       if (ball_row_ == kSize - 1) {
         done_ = true;
-        ts.reward = paddle_ == ball_col_ ? 1.0f : 0.0f;
+        ts.reward = paddle_ == ball_col_ ? 1.0f : -1.0f;  // +1 catch, -1 miss (as bsuite's Catch)
       }
     }
     ts.is_last = ts.is_terminal = done_;

@@ -83,6 +83,7 @@ ActorCriticImpl::ActorCriticImpl(const Config& cfg_, int64_t feat_dim, const Act
   };
   critic = register_module("critic", make_critic());
   target_critic = register_module("target_critic", make_critic());
+  glorot_init(*this);
   {
     torch::NoGradGuard no_grad;
     auto src = critic->parameters(), dst = target_critic->parameters();

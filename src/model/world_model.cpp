@@ -31,6 +31,7 @@ WorldModelImpl::WorldModelImpl(const Config& cfg_, const ObsSpace& obs, const Ac
     discount_head = register_module(
         "discount_head", MLP(feat, repeat_units(cfg.discount_head.layers, cfg.discount_head.units), 1,
                              cfg.discount_head.act, cfg.discount_head.norm));
+  glorot_init(*this);
   opt_ = std::make_unique<Optimizer>(parameters(), cfg.model_opt, "model_opt");
 }
 

@@ -67,6 +67,27 @@ torch::Tensor MLPImpl::forward(torch::Tensor x) {
   return x;
 }
 
+void glorot_init(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (auto& m : module.modules(/*include_self=*/false)) {
+    torch::Tensor weight, bias;
+    if (auto* l = m->as<torch::nn::LinearImpl>()) {
+      weight = l->weight;
+      bias = l->bias;
+    } else if (auto* c = m->as<torch::nn::Conv2dImpl>()) {
+      weight = c->weight;
+      bias = c->bias;
+    } else if (auto* t = m->as<torch::nn::ConvTranspose2dImpl>()) {
+      weight = t->weight;
+      bias = t->bias;
+    } else {
+      continue;
+    }
+    torch::nn::init::xavier_uniform_(weight);
+    if (bias.defined()) bias.zero_();
+  }
+}
+
 std::vector<int64_t> repeat_units(int layers, int units) { return std::vector<int64_t>(layers, units); }
 
 }  // namespace dreamer

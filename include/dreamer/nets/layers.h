@@ -44,6 +44,13 @@ struct MLPImpl : torch::nn::Module {
 };
 TORCH_MODULE(MLP);
 
+/// Initialises every Linear, Conv2d and ConvTranspose2d in `module` as TensorFlow/Keras does and
+/// the official code therefore had: Glorot-uniform weights, zero biases. LibTorch's default
+/// (Kaiming-uniform with a = sqrt(5)) gives ~1.7x smaller weights, near-uniform initial latents,
+/// and, measured here, a world model that took several times longer to start encoding
+/// observations.
+void glorot_init(torch::nn::Module& module);
+
 /// `layers` copies of `units`: the hidden sizes of an official MLP head.
 std::vector<int64_t> repeat_units(int layers, int units);
 
