@@ -25,7 +25,8 @@ expect_error 2 "needs a value" -- "$dreamer" train --configs debug --logdir "$wo
 
 # A tiny run, then a resume that continues the counters instead of starting over.
 run=(train --configs debug --task debug_catch --logdir "$work/run" --prefill 50 --log_every 100 --threads 1)
-"$dreamer" "${run[@]}" --steps 200 2>/dev/null
+"$dreamer" "${run[@]}" --steps 200 2>"$work/first.log"
+grep -q "prefill" "$work/first.log" || fail "the first run did not prefill"
 for f in config.yaml metrics.jsonl checkpoint.pt; do [ -s "$work/run/$f" ] || fail "run wrote no $f"; done
 ls "$work/run/train_episodes"/*.npz >/dev/null || fail "no episodes on disk"
 grep -q '"model_loss"' "$work/run/metrics.jsonl" || fail "no model_loss logged"
@@ -42,9 +43,23 @@ assert ep["action"].shape == (n, 3) and ep["action"].dtype == np.float32
 assert ep["is_first"][0] and not ep["is_first"][1:].any() and ep["is_last"][-1]
 assert (ep["action"][0] == 0).all() and (ep["action"][1:].sum(-1) == 1).all()
 PY
-expect_error 2 "different config" -- "$dreamer" train --configs debug --task debug_catch --logdir "$work/run" --seed 9 --steps 200
 cp "$work/run/config.yaml" "$work/config.before"
+expect_error 2 "key 'seed' differs" -- "$dreamer" train --configs debug --task debug_catch --logdir "$work/run" --seed 9 --steps 200
 cmp -s "$work/run/config.yaml" "$work/config.before" || fail "a refused run changed config.yaml"
+
+# Resuming with more steps continues from the checkpoint: no second prefill, counters go on.
+episodes_before=$(ls "$work/run/train_episodes" | wc -l)
+"$dreamer" "${run[@]}" --steps 300 2>"$work/resume.log"
+grep -q "prefill" "$work/resume.log" && fail "the resumed run prefilled again"
+last_step=$(grep -o '"step":[0-9]*' "$work/run/metrics.jsonl" | tail -1 | cut -d: -f2)
+[ "$last_step" -ge 300 ] || fail "resumed run ended at step $last_step, expected 300"
+[ "$(ls "$work/run/train_episodes" | wc -l)" -gt "$episodes_before" ] || fail "resume collected no new episodes"
+grep -q "steps: 300" "$work/run/config.yaml" || fail "config.yaml does not record the new steps"
+
+# The trained checkpoint evaluates with its greedy policy.
+"$dreamer" eval --logdir "$work/run" --episodes 3 --json >"$work/agent.json"
+grep -q '"policy":"agent"' "$work/agent.json" || fail "eval --logdir printed: $(cat "$work/agent.json")"
+expect_error 2 "holds no run" -- "$dreamer" eval --logdir "$work/nothing" --episodes 3
 
 # eval with a random policy prints one JSON object.
 "$dreamer" eval --task debug_catch --policy random --episodes 20 --json >"$work/eval.json"

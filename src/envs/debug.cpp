@@ -32,6 +32,15 @@ class BoardTask : public Env {
 
  protected:
   virtual void observe(uint8_t* obs) const = 0;
+  // Starts the episode whose state reset() has just drawn: writes its observation, returns is_first.
+  TimeStep begin(uint8_t* obs) {
+    started_ = true;
+    done_ = false;
+    observe(obs);
+    TimeStep ts;
+    ts.is_first = true;
+    return ts;
+  }
   void check(const Action& action, const char* name) const {
     if (!started_) throw Error(std::string(name) + ": step() called before reset()");
     if (action.index < 0 || action.index >= act_space_.n)
@@ -59,12 +68,7 @@ class Catch final : public BoardTask {
     ball_row_ = 0;
     ball_col_ = int(rng_.below(kSize));
     paddle_ = 4;
-    started_ = true;
-    done_ = false;
-    observe(obs);
-    TimeStep ts;
-    ts.is_first = true;
-    return ts;
+    return begin(obs);
   }
   TimeStep step(const Action& action, uint8_t* obs) override {
     check(action, "debug_catch");
@@ -103,12 +107,7 @@ class Goal final : public BoardTask {
       d = std::abs(goal_row_ - row_) + std::abs(goal_col_ - col_);
     } while (d < 1 || d > kMaxDistance);
     steps_ = 0;
-    started_ = true;
-    done_ = false;
-    observe(obs);
-    TimeStep ts;
-    ts.is_first = true;
-    return ts;
+    return begin(obs);
   }
   TimeStep step(const Action& action, uint8_t* obs) override {
     check(action, "debug_goal");

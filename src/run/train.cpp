@@ -273,6 +273,7 @@ void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<b
 
   // Prefill: random episodes until the replay holds `prefill` agent steps (skipped on resume).
   int64_t last_emit = step;
+  if (replay.steps() < cfg.prefill) emit("prefill", {});
   while (replay.steps() < cfg.prefill && !stopping()) {
     collect(random);
     if (step - last_emit >= cfg.log_every) {
