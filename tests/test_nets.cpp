@@ -57,6 +57,20 @@ TEST(Shapes, AtariEncoderIsThePapers) {
   EXPECT_EQ(conv_out_size(10, {4, 4}), 1);
 }
 
+TEST(Shapes, StrideOneCodersKeepTheBoardsDetail) {
+  EXPECT_EQ(conv_out_size(10, {3, 3, 3}, 1), 4);
+  EXPECT_EQ(deconv_out_size({4, 4, 4}, 1), 10);
+  auto cfg = preset({"debug"}, {{"encoder.cnn_kernels", "[3, 3, 3]"}, {"encoder.cnn_stride", "1"},
+                                {"decoder.cnn_kernels", "[4, 4, 4]"}, {"decoder.cnn_stride", "1"}});
+  ObsSpace space{10, 10, 4, 1};
+  Encoder enc(cfg.encoder, space);
+  EXPECT_EQ(enc->embed_dim, 4 * 4 * 4 * cfg.encoder.cnn_depth);
+  auto e = enc(torch::zeros({3, 10, 10, 4}, torch::kUInt8));
+  EXPECT_EQ(e.sizes(), (std::vector<int64_t>{3, enc->embed_dim}));
+  Decoder dec(cfg.decoder, 7, space);
+  EXPECT_EQ(dec(torch::zeros({3, 7})).sizes(), (std::vector<int64_t>{3, 10, 10, 4}));
+}
+
 TEST(Shapes, MlpCoders) {
   auto cfg = preset({"debug"}, {{"encoder.net", "mlp"}, {"decoder.net", "mlp"}});
   ObsSpace space{10, 10, 3, 1};

@@ -161,6 +161,7 @@ void read_coder(Reader& r, const std::string& k, CoderConfig& c, bool decoder) {
   r(k + ".norm", c.norm);
   r(k + ".cnn_depth", c.cnn_depth);
   r(k + ".cnn_kernels", c.cnn_kernels);
+  r(k + ".cnn_stride", c.cnn_stride);
   r(k + ".mlp_layers", c.mlp_layers);
   if (decoder) r(k + ".dist", c.dist);
 }
@@ -208,6 +209,7 @@ void validate(const Config& c) {
     positive(k + ".cnn_depth", cd->cnn_depth);
     require(!cd->cnn_kernels.empty(), k + ".cnn_kernels", "[]", "at least one kernel");
     for (int kk : cd->cnn_kernels) positive(k + ".cnn_kernels", kk);
+    positive(k + ".cnn_stride", cd->cnn_stride);
     for (int u : cd->mlp_layers) positive(k + ".mlp_layers", u);
   }
   require_one_of("decoder.dist", c.decoder.dist, {"mse", "binary"});

@@ -19,14 +19,14 @@ torch::Tensor preprocess_obs(const torch::Tensor& obs, int high) {
   return obs.to(torch::kFloat32) / static_cast<float>(high) - 0.5f;
 }
 
-int conv_out_size(int size, const std::vector<int>& kernels) {
-  for (int k : kernels) size = (size - k) / 2 + 1;
+int conv_out_size(int size, const std::vector<int>& kernels, int stride) {
+  for (int k : kernels) size = size < k ? 0 : (size - k) / stride + 1;
   return size;
 }
 
-int deconv_out_size(const std::vector<int>& kernels) {
+int deconv_out_size(const std::vector<int>& kernels, int stride) {
   int size = 1;
-  for (int k : kernels) size = (size - 1) * 2 + k;
+  for (int k : kernels) size = (size - 1) * stride + k;
   return size;
 }
 
@@ -37,20 +37,16 @@ EncoderImpl::EncoderImpl(const CoderConfig& cfg, const ObsSpace& space)
     embed_dim = mlp->out_dim();
     return;
   }
-  int h = space.height, w = space.width;
-  for (int k : cfg.cnn_kernels) {
-    if (h < k || w < k)
-      throw Error("config: encoder.cnn_kernels do not fit a " + std::to_string(space.height) + "x" +
-                  std::to_string(space.width) + " observation (a " + std::to_string(k) +
-                  "-kernel meets a " + std::to_string(h) + "x" + std::to_string(w) + " map)");
-    h = (h - k) / 2 + 1;
-    w = (w - k) / 2 + 1;
-  }
+  const int h = conv_out_size(space.height, cfg.cnn_kernels, cfg.cnn_stride);
+  const int w = conv_out_size(space.width, cfg.cnn_kernels, cfg.cnn_stride);
+  if (h < 1 || w < 1)
+    throw Error("config: encoder.cnn_kernels with stride " + std::to_string(cfg.cnn_stride) + " do not fit a " +
+                std::to_string(space.height) + "x" + std::to_string(space.width) + " observation");
   int64_t channels = space.channels;
   for (size_t i = 0; i < cfg.cnn_kernels.size(); ++i) {
     const int64_t depth = (int64_t(1) << i) * cfg.cnn_depth;
     convs->push_back(torch::nn::Conv2d(
-        torch::nn::Conv2dOptions(channels, depth, /*kernel_size=*/cfg.cnn_kernels[i]).stride(2)));
+        torch::nn::Conv2dOptions(channels, depth, /*kernel_size=*/cfg.cnn_kernels[i]).stride(cfg.cnn_stride)));
     if (cfg.norm == "layer") norms->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({depth})));
     channels = depth;
   }
@@ -86,11 +82,11 @@ DecoderImpl::DecoderImpl(const CoderConfig& cfg, int64_t feat_dim, const ObsSpac
     mlp = register_module("mlp", MLP(feat_dim, to_int64(cfg.mlp_layers), space.size(), cfg.act, cfg.norm));
     return;
   }
-  const int size = deconv_out_size(cfg.cnn_kernels);
+  const int size = deconv_out_size(cfg.cnn_kernels, cfg.cnn_stride);
   if (size != space.height || size != space.width)
     throw Error("config: decoder.cnn_kernels build a " + std::to_string(size) + "x" + std::to_string(size) +
                 " image but the observation is " + std::to_string(space.height) + "x" +
-                std::to_string(space.width) + " (each layer maps s to 2(s - 1) + kernel, from 1)");
+                std::to_string(space.width) + " (each layer maps s to stride (s - 1) + kernel, from 1)");
   in_channels_ = 32 * int64_t(cfg.cnn_depth);
   convin = register_module("convin", torch::nn::Linear(feat_dim, in_channels_));
   const size_t n = cfg.cnn_kernels.size();
@@ -99,7 +95,7 @@ DecoderImpl::DecoderImpl(const CoderConfig& cfg, int64_t feat_dim, const ObsSpac
     const bool last = i + 1 == n;
     const int64_t depth = last ? space.channels : (int64_t(1) << (n - i - 2)) * cfg.cnn_depth;
     deconvs->push_back(torch::nn::ConvTranspose2d(
-        torch::nn::ConvTranspose2dOptions(channels, depth, /*kernel_size=*/cfg.cnn_kernels[i]).stride(2)));
+        torch::nn::ConvTranspose2dOptions(channels, depth, /*kernel_size=*/cfg.cnn_kernels[i]).stride(cfg.cnn_stride)));
     if (!last && cfg.norm == "layer")
       norms->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({depth})));
     channels = depth;

@@ -49,7 +49,8 @@ struct CoderConfig {
   std::string act;
   std::string norm;
   int cnn_depth = 0;             // channels of the first (encoder) / last hidden (decoder) conv
-  std::vector<int> cnn_kernels;  // kernel sizes, stride 2, no padding
+  std::vector<int> cnn_kernels;  // kernel sizes, no padding
+  int cnn_stride = 2;            // stride of every (transposed) convolution; the paper's is 2
   std::vector<int> mlp_layers;   // hidden units of the mlp path
   std::string dist;              // decoder only: mse or binary
 };

@@ -13,10 +13,10 @@ namespace dreamer {
 /// obs: [..., H, W, C] (any dtype) -> [..., H, W, C] float
 torch::Tensor preprocess_obs(const torch::Tensor& obs, int high);
 
-/// Spatial size after the encoder's convolutions (kernel k, stride 2, no padding) on `size` pixels.
-int conv_out_size(int size, const std::vector<int>& kernels);
-/// Spatial size of the decoder's transposed convolutions (stride 2) grown from a 1x1 map.
-int deconv_out_size(const std::vector<int>& kernels);
+/// Spatial size after the encoder's convolutions (kernels, stride, no padding) on `size` pixels.
+int conv_out_size(int size, const std::vector<int>& kernels, int stride = 2);
+/// Spatial size of the decoder's transposed convolutions (kernels, stride) grown from a 1x1 map.
+int deconv_out_size(const std::vector<int>& kernels, int stride = 2);
 
 /// Encoder: conv i has 2^i * depth channels, ELU; the last map is flattened. Or the mlp path.
 struct EncoderImpl : torch::nn::Module {
