@@ -61,6 +61,17 @@ grep -q "steps: 300" "$work/run/config.yaml" || fail "config.yaml does not recor
 grep -q '"policy":"agent"' "$work/agent.json" || fail "eval --logdir printed: $(cat "$work/agent.json")"
 expect_error 2 "holds no run" -- "$dreamer" eval --logdir "$work/nothing" --episodes 3
 
+# One --seed makes a whole run repeat: the same losses and returns; another seed differs.
+losses() { grep -o '"model_loss":[-0-9.e]*\|"actor_loss":[-0-9.e]*\|"eval_return":[-0-9.e]*' "$1/metrics.jsonl"; }
+tiny=(train --configs debug --task debug_catch --prefill 100 --log_every 200 --eval_eps 2 --steps 400)
+"$dreamer" "${tiny[@]}" --logdir "$work/s1" --seed 3 2>/dev/null
+"$dreamer" "${tiny[@]}" --logdir "$work/s2" --seed 3 2>/dev/null
+"$dreamer" "${tiny[@]}" --logdir "$work/s3" --seed 4 2>/dev/null
+[ -n "$(losses "$work/s1")" ] || fail "no losses logged"
+[ "$(losses "$work/s1")" = "$(losses "$work/s2")" ] || fail "two runs with seed 3 differ"
+[ "$(losses "$work/s1")" != "$(losses "$work/s3")" ] || fail "seeds 3 and 4 gave the same run"
+ls "$work/s1"/events.out.tfevents.* >/dev/null || fail "no TensorBoard events file"
+
 # eval with a random policy prints one JSON object.
 "$dreamer" eval --task debug_catch --policy random --episodes 20 --json >"$work/eval.json"
 grep -q '"mean_return"' "$work/eval.json" || fail "eval printed no mean_return: $(cat "$work/eval.json")"
