@@ -46,6 +46,7 @@ TEST(Config, PresetsApplyInOrderThenOverrides) {
   EXPECT_DOUBLE_EQ(c.model_opt.eps, 1e-5);
   EXPECT_DOUBLE_EQ(c.loss_scales.kl, 0.1);
   EXPECT_EQ(c.action_repeat, 4);
+  EXPECT_EQ(c.steps, 200000000);  // frames: the official 5e7 agent steps x action repeat 4
 
   auto d = resolve({"atari", "debug"}, {{"rssm.deter", "77"}, {"encoder.cnn_kernels", "[3, 3]"}}).config;
   EXPECT_EQ(d.rssm.deter, 77);    // override beats both presets

@@ -189,7 +189,8 @@ Metrics ActorCriticImpl::train(WorldModelImpl& wm, const RSSMState& start, const
   auto later = target.slice(1, 1);
   torch::Tensor objective = torch::zeros_like(later);
   if (mix < 1) {
-    auto baseline = slow.slice(1, 0, steps - 2);
+    // The REINFORCE baseline: the slow target critic (slow_baseline, the default) or the critic.
+    auto baseline = (cfg.slow_baseline ? slow : value(seq.feat.detach()).detach()).slice(1, 0, steps - 2);
     auto advantage = (later - baseline).detach();
     objective = (1 - mix) * policy.log_prob(actions).reshape(shape) * advantage;
   }

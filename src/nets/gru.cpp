@@ -7,7 +7,9 @@ GRUCellImpl::GRUCellImpl(int64_t input_size, int64_t size_, bool layer_norm, dou
     : size(size_), update_bias(update_bias_) {
   // The official cell keeps the bias even in front of the LayerNorm.
   linear = register_module("linear", torch::nn::Linear(input_size + size, 3 * size));
-  if (layer_norm) norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({3 * size})));
+  // Keras' LayerNormalization epsilon (1e-3), as the official cell.
+  if (layer_norm)
+    norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({3 * size}).eps(1e-3)));
 }
 
 torch::Tensor GRUCellImpl::forward(const torch::Tensor& x, const torch::Tensor& h) {
