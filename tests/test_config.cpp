@@ -77,6 +77,8 @@ TEST(Config, ErrorsNameTheBadInput) {
   expect_error([] { resolve({}, {{"actor_grad", "magic"}}); }, "'actor_grad' has value 'magic'");
   expect_error([] { resolve({}, {{"encoder.cnn_kernels", "4"}}); }, "expected a list");
   expect_error([] { parse_config("seed: 1\n"); }, "missing key");
+  expect_error([] { resolve({}, {{"eval_every", "0"}}); }, "'eval_every' has value '0', expected at least 1");
+  expect_error([] { resolve({}, {{"prefill", "-5"}}); }, "'prefill' has value '-5'");
 }
 
 TEST(Config, StepCountsAcceptScientificNotation) {

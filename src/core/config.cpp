@@ -243,6 +243,14 @@ void validate(const Config& c) {
   require(c.render_size.size() == 2, "render_size", std::to_string(c.render_size.size()) + " values",
           "[height, width]");
   require(c.imag_horizon >= 1, "imag_horizon", std::to_string(c.imag_horizon), "at least 1");
+  for (auto [key, value] : {std::pair<const char*, int64_t>{"log_every", c.log_every}, {"eval_every", c.eval_every},
+                            {"train_every", c.train_every}, {"slow_target_update", c.slow_target_update},
+                            {"steps", c.steps}})
+    require(value >= 1, key, std::to_string(value), "at least 1");
+  for (auto [key, value] : {std::pair<const char*, int64_t>{"prefill", c.prefill}, {"pretrain", c.pretrain},
+                            {"train_steps", c.train_steps}, {"eval_eps", c.eval_eps}, {"time_limit", c.time_limit}})
+    require(value >= 0, key, std::to_string(value), "0 or more");
+  require(c.replay.capacity >= 1, "replay.capacity", std::to_string(c.replay.capacity), "at least 1");
   require(c.discount > 0 && c.discount <= 1, "discount", std::to_string(c.discount), "a number in (0, 1]");
 }
 
