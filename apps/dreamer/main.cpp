@@ -109,16 +109,17 @@ int run_eval(RunOptions& run, const std::string& logdir, const std::string& poli
   }
   if (policy != "agent") throw dreamer::Error("eval: --policy must be agent or random, got '" + policy + "'");
   if (logdir.empty()) throw dreamer::Error("eval: --logdir is needed to evaluate a trained agent");
-  uint64_t seed = 0;
+  uint64_t seed = 0, threads = 0;
   for (const auto& [key, value] : run.overrides) {
-    if (key != "seed") throw dreamer::Error("eval: option '--" + key + "' does not apply to a trained agent (its config is the run's)");
+    if (key != "seed" && key != "threads")
+      throw dreamer::Error("eval: option '--" + key + "' does not apply to a trained agent (its config is the run's)");
     try {
-      seed = std::stoull(value);
+      (key == "seed" ? seed : threads) = std::stoull(value);
     } catch (const std::exception&) {
-      throw dreamer::Error("eval: --seed has value '" + value + "', expected a non-negative integer");
+      throw dreamer::Error("eval: --" + key + " has value '" + value + "', expected a non-negative integer");
     }
   }
-  auto result = dreamer::evaluate_checkpoint(logdir, episodes, seed);
+  auto result = dreamer::evaluate_checkpoint(logdir, episodes, seed, int(threads));
   print_stats(result.task, policy, result.stats, json);
   return 0;
 }
@@ -168,6 +169,7 @@ int main(int argc, char** argv) {
   eval->add_option("--policy", policy, "agent (the checkpoint's greedy policy) or random");
   eval->add_option("--episodes", episodes, "Number of episodes");
   eval->add_option("--seed", seed, "Random seed");
+  eval->add_option("--threads", threads, "LibTorch intra-op threads (0 = all cores)");
   eval->add_flag("--json", json, "Print one JSON object");
 
   bool bench_envs = false;
@@ -201,7 +203,7 @@ int main(int argc, char** argv) {
       return run_train(train_opts);
     }
     if (eval->parsed()) {
-      eval_opts.collect(eval, named({{"task", task}, {"seed", seed}}));
+      eval_opts.collect(eval, named({{"task", task}, {"seed", seed}, {"threads", threads}}));
       return run_eval(eval_opts, logdir, policy, episodes, json);
     }
     if (bench->parsed()) return run_bench(bench_envs, bench_seconds, json);
