@@ -23,6 +23,16 @@ std::pair<double, double> mean_stderr(const std::vector<double>& xs) {
 }
 }  // namespace
 
+ReturnStats summarize_episodes(const std::vector<double>& returns, const std::vector<double>& lengths) {
+  if (returns.empty() || returns.size() != lengths.size())
+    throw Error("summarize_episodes: need equal, non-empty lists of returns and lengths");
+  ReturnStats stats;
+  stats.episodes = int(returns.size());
+  std::tie(stats.mean_return, stats.stderr_return) = mean_stderr(returns);
+  std::tie(stats.mean_length, stats.stderr_length) = mean_stderr(lengths);
+  return stats;
+}
+
 ReturnStats evaluate_random(const std::string& task, const EnvOptions& opts, int episodes, uint64_t seed) {
   if (episodes < 1) throw Error("evaluate_random: episodes must be >= 1, got " + std::to_string(episodes));
   EnvPtr env = make_env(task, opts, seed, 0);
@@ -53,11 +63,7 @@ ReturnStats evaluate_random(Env& env, int episodes, uint64_t seed) {
     returns.push_back(ret);
     lengths.push_back(double(length));
   }
-  ReturnStats stats;
-  stats.episodes = episodes;
-  std::tie(stats.mean_return, stats.stderr_return) = mean_stderr(returns);
-  std::tie(stats.mean_length, stats.stderr_length) = mean_stderr(lengths);
-  return stats;
+  return summarize_episodes(returns, lengths);
 }
 
 }  // namespace dreamer

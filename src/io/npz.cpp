@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "dreamer/core/error.h"
+#include "io/atomic_file.h"
 
 namespace dreamer {
 namespace {
@@ -150,10 +151,7 @@ void write_npz(const std::string& path, const std::map<std::string, NpyArray>& a
   put32(zip, uint32_t(central.size()));
   put32(zip, central_at);
   put16(zip, 0);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(zip.data(), std::streamsize(zip.size()));
-  out.close();
-  if (!out) throw Error("npz: cannot write '" + path + "'");
+  write_file_atomically(path, zip, "npz");
 }
 
 std::map<std::string, NpyArray> read_npz(const std::string& path) {

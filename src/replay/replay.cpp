@@ -40,11 +40,7 @@ void save_episode(const std::string& path, const Episode& ep) {
   arrays["is_first"] = make_npy("|b1", {L}, ep.is_first.data(), ep.is_first.size());
   arrays["is_last"] = make_npy("|b1", {L}, ep.is_last.data(), ep.is_last.size());
   arrays["is_terminal"] = make_npy("|b1", {L}, ep.is_terminal.data(), ep.is_terminal.size());
-  const std::string tmp = path + ".tmp";
-  write_npz(tmp, arrays);
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw Error("replay: cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
+  write_npz(path, arrays);
 }
 
 Episode load_episode(const std::string& path, const ObsSpace& space, int64_t act_dim) {

@@ -4,7 +4,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <chrono>
-#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -16,6 +15,7 @@
 #include "dreamer/model/agent.h"
 #include "dreamer/replay/replay.h"
 #include "dreamer/run/driver.h"
+#include "io/atomic_file.h"
 
 namespace fs = std::filesystem;
 
@@ -50,16 +50,6 @@ std::string read_file(const fs::path& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-void write_file_atomic(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << text;
-    if (!out) throw Error("cannot write '" + tmp.string() + "'");
-  }
-  fs::rename(tmp, path);
 }
 
 // The first key (dotted) whose values differ between two config trees, or "" when none do.
@@ -137,19 +127,7 @@ ReturnStats play_episodes(Driver& driver, const Policy& policy, int episodes, co
     }
   };
   while (int(returns.size()) < episodes) driver.step(policy, step);
-  auto stats = [](const std::vector<double>& v, double& mean, double& se) {
-    mean = 0;
-    for (double x : v) mean += x;
-    mean /= double(v.size());
-    double var = 0;
-    for (double x : v) var += (x - mean) * (x - mean);
-    se = v.size() > 1 ? std::sqrt(var / double(v.size() - 1) / double(v.size())) : 0.0;
-  };
-  ReturnStats r;
-  r.episodes = episodes;
-  stats(returns, r.mean_return, r.stderr_return);
-  stats(lengths, r.mean_length, r.stderr_length);
-  return r;
+  return summarize_episodes(returns, lengths);
 }
 
 BatchEnv make_batch(const Config& cfg, int count, int first_index, int threads) {
@@ -179,13 +157,13 @@ bool prepare_logdir(const std::string& logdir, const std::string& yaml) {
     if (auto key = first_difference(old_tree, new_tree, ""); !key.empty())
       throw Error("logdir '" + logdir + "' holds a run with a different config (key '" + key +
                   "' differs from " + config.string() + "); resume it with the same settings, or choose another --logdir");
-    write_file_atomic(config, yaml);  // only resumable keys changed
+    write_file_atomically(config.string(), yaml, "logdir");  // only resumable keys changed
     return true;
   }
   std::error_code ec;
   fs::create_directories(logdir, ec);
   if (ec) throw Error("cannot create logdir '" + logdir + "': " + ec.message());
-  write_file_atomic(config, yaml);
+  write_file_atomically(config.string(), yaml, "logdir");
   return false;
 }
 

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "dreamer/envs/registry.h"
 
@@ -15,6 +16,9 @@ struct ReturnStats {
   double mean_return = 0, stderr_return = 0;
   double mean_length = 0, stderr_length = 0;
 };
+
+/// The stats of finished episodes' returns and lengths (equal-sized, at least one episode).
+ReturnStats summarize_episodes(const std::vector<double>& returns, const std::vector<double>& lengths);
 
 /// Plays `episodes` episodes of `task` (built by make_env(task, opts, seed, 0)) with uniformly random actions:
 /// a uniform index for discrete spaces, uniform in [low, high]^n for continuous ones. The policy's generator is

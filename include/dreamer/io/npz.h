@@ -21,7 +21,8 @@ struct NpyArray {
 
 NpyArray make_npy(const std::string& descr, std::vector<int64_t> shape, const void* data, size_t bytes);
 
-/// Writes the arrays as `<name>.npy` members of an uncompressed ZIP at `path`.
+/// Writes the arrays as `<name>.npy` members of an uncompressed ZIP at `path`, atomically (a
+/// temporary file renamed over it).
 void write_npz(const std::string& path, const std::map<std::string, NpyArray>& arrays);
 
 /// Reads an uncompressed .npz (stored members only). Throws dreamer::Error naming the file otherwise.
