@@ -13,6 +13,7 @@
 #include "dreamer/envs/evaluate.h"
 #include "dreamer/run/train.h"
 #include "envs/env_bench.h"
+#include "model/update_bench.h"
 
 namespace {
 
@@ -124,9 +125,63 @@ int run_eval(RunOptions& run, const std::string& logdir, const std::string& poli
   return 0;
 }
 
-int run_bench(bool envs, double seconds, bool json) {
-  if (!envs) throw dreamer::Error("bench: the model benchmarks are not built yet; use --envs");
+void print_update_bench(const dreamer::UpdateBenchResult& r, bool json) {
+  const double speedup = r.baseline_ms_per_update > 0 ? r.baseline_ms_per_update / r.ms_per_update : 0;
+  const double scaling = r.ms_per_update_1thread > 0 ? r.ms_per_update_1thread / r.ms_per_update : 0;
+  if (json) {
+    nlohmann::json j{{"bench", "update"},
+                     {"preset", r.preset},
+                     {"threads", r.threads},
+                     {"precision", r.precision},
+                     {"batch", r.batch},
+                     {"length", r.length},
+                     {"horizon", r.horizon},
+                     {"ms_per_update", r.ms_per_update},
+                     {"updates_per_s", 1e3 / r.ms_per_update},
+                     {"baseline_ms_per_update", r.baseline_ms_per_update},
+                     {"speedup_vs_baseline", speedup},
+                     {"ms_per_update_1thread", r.ms_per_update_1thread},
+                     {"thread_scaling", scaling},
+                     {"phases_ms", r.phases_ms},
+                     {"gflops_per_update", r.gflops_per_update},
+                     {"wm_gflops", r.wm_gflops},
+                     {"ac_gflops", r.ac_gflops},
+                     {"achieved_gflops", r.achieved_gflops},
+                     {"peak_gflops", r.peak_gflops},
+                     {"peak_share", r.achieved_gflops / r.peak_gflops},
+                     {"peak_rss_mb", r.peak_rss_mb},
+                     {"act_ms_p50", r.act_ms_p50},
+                     {"act_ms_p99", r.act_ms_p99}};
+    std::cout << j.dump() << std::endl;
+    return;
+  }
+  fmt::print("{:<14} {:>9.1f} ms/update ({:.2f}/s)  plain {:>9.1f} ms (x{:.2f})  1 thread {:>9.1f} ms (x{:.2f})\n",
+             r.preset, r.ms_per_update, 1e3 / r.ms_per_update, r.baseline_ms_per_update, speedup,
+             r.ms_per_update_1thread, scaling);
+  std::string split;
+  for (const auto& [name, ms] : r.phases_ms) split += fmt::format(" {} {:.1f}", name, ms);
+  fmt::print("{:<14} split (ms):{}\n", "", split);
+  fmt::print("{:<14} {:.1f} GFLOP/update ({:.1f} world model, {:.1f} actor-critic), {:.1f} GFLOP/s = {:.0f}% of "
+             "{:.0f} peak; peak RSS {:.0f} MB; act {:.3f} ms p50, {:.3f} ms p99 ({} threads, precision {})\n",
+             "", r.gflops_per_update, r.wm_gflops, r.ac_gflops, r.achieved_gflops,
+             100 * r.achieved_gflops / r.peak_gflops, r.peak_gflops, r.peak_rss_mb, r.act_ms_p50, r.act_ms_p99,
+             r.threads, r.precision);
+}
+
+int run_bench(bool envs, bool model, double seconds, dreamer::UpdateBenchOptions update_opts, bool json) {
+  if (!envs && !model) envs = model = true;
   if (seconds <= 0) throw dreamer::Error("bench: --seconds must be positive, got " + std::to_string(seconds));
+  if (update_opts.repeats < 1) throw dreamer::Error("bench: --repeats must be at least 1, got " +
+                                                    std::to_string(update_opts.repeats));
+  if (model) {
+    // Printed as each preset finishes: the atari preset takes minutes.
+    for (const auto& preset : update_opts.presets) {
+      auto one = update_opts;
+      one.presets = {preset};
+      for (const auto& r : dreamer::bench_updates(one)) print_update_bench(r, json);
+    }
+  }
+  if (!envs) return 0;
   auto results = dreamer::bench_envs(seconds);
   for (const auto& r : results) {
     if (json) {
@@ -175,7 +230,16 @@ int main(int argc, char** argv) {
   bool bench_envs = false;
   double bench_seconds = 1.0;
   auto* bench = app.add_subcommand("bench", "Throughput benchmarks (see docs/PERFORMANCE.md)");
+  bool bench_model = false;
+  dreamer::UpdateBenchOptions update_opts;
   bench->add_flag("--envs", bench_envs, "Environment steps per second per core, random policy");
+  bench->add_flag("--model", bench_model, "Milliseconds per training update and per policy step, per preset");
+  bench->add_option("--presets", update_opts.presets, "Presets for --model")->delimiter(',');
+  bench->add_option("--repeats", update_opts.repeats, "Timed updates per variant (medians reported)");
+  bench->add_option("--threads", update_opts.threads, "Intra-op threads for the updates (0 = all cores)");
+  bench->add_option("--precision", update_opts.precision, "Override the presets' precision: 32 or 16");
+  bench->add_flag("!--no-baseline", update_opts.baseline, "Skip the plain-kernel baseline");
+  bench->add_flag("!--no-scaling", update_opts.scaling, "Skip the 1-thread measurement");
   bench->add_option("--seconds", bench_seconds, "Seconds measured per task");
   bench->add_flag("--json", json, "One JSON object per line");
 
@@ -206,7 +270,7 @@ int main(int argc, char** argv) {
       eval_opts.collect(eval, named({{"task", task}, {"seed", seed}, {"threads", threads}}));
       return run_eval(eval_opts, logdir, policy, episodes, json);
     }
-    if (bench->parsed()) return run_bench(bench_envs, bench_seconds, json);
+    if (bench->parsed()) return run_bench(bench_envs, bench_model, bench_seconds, update_opts, json);
   } catch (const dreamer::Error& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return kBadInput;

@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include <atomic>
 #include <thread>
 
 #include "dreamer/core/error.h"
@@ -16,6 +17,13 @@ int set_threads(int threads) {
   at::set_num_threads(threads);
   return at::get_num_threads();
 }
+
+namespace {
+std::atomic<Kernels> g_kernels{Kernels::fast};
+}  // namespace
+
+void set_kernels(Kernels k) { g_kernels = k; }
+Kernels kernels() { return g_kernels; }
 
 c10::Device parse_device(const std::string& name) {
   c10::optional<c10::Device> device;

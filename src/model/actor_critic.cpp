@@ -162,7 +162,8 @@ void ActorCriticImpl::update_slow_target() {
   updates += 1;
 }
 
-Metrics ActorCriticImpl::train(WorldModelImpl& wm, const RSSMState& start, const torch::Tensor& is_terminal) {
+Metrics ActorCriticImpl::train(WorldModelImpl& wm, const RSSMState& start, const torch::Tensor& is_terminal,
+                               PhaseClock* clock) {
   FrozenParams frozen(wm);
   const double mix = dynamics_mix();
   auto seq = imagine(wm, start, is_terminal, /*grad=*/mix > 0);
@@ -203,10 +204,16 @@ Metrics ActorCriticImpl::train(WorldModelImpl& wm, const RSSMState& start, const
   auto critic_pred = value(seq.feat.slice(1, 0, steps - 1).detach());
   auto critic_loss = (seq.weight.slice(1, 0, steps - 1) * (critic_pred - target.detach()).square()).mean();
 
+  lap(clock, "imagination");
+
   Metrics m;
-  m["actor_grad_norm"] = actor_opt_->step(actor_loss);
-  m["critic_grad_norm"] = critic_opt_->step(critic_loss);
+  actor_opt_->backward(actor_loss);
+  critic_opt_->backward(critic_loss);
+  lap(clock, "ac_backward");
+  m["actor_grad_norm"] = actor_opt_->update();
+  m["critic_grad_norm"] = critic_opt_->update();
   update_slow_target();
+  lap(clock, "optimizer");
   m["actor_loss"] = actor_loss.item<double>();
   m["critic_loss"] = critic_loss.item<double>();
   m["actor_ent"] = entropy.mean().item<double>();

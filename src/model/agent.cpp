@@ -9,9 +9,9 @@ AgentImpl::AgentImpl(const Config& cfg_, const ObsSpace& obs, const ActSpace& ac
   ac = register_module("ac", ActorCritic(cfg, wm->rssm->feat_dim(), act));
 }
 
-Metrics AgentImpl::train(const Batch& batch) {
-  auto [post, metrics] = wm->train(batch);
-  auto ac_metrics = ac->train(*wm, post, batch.is_terminal);
+Metrics AgentImpl::train(const Batch& batch, PhaseClock* clock) {
+  auto [post, metrics] = wm->train(batch, clock);
+  auto ac_metrics = ac->train(*wm, post, batch.is_terminal, clock);
   metrics.insert(ac_metrics.begin(), ac_metrics.end());
   return metrics;
 }

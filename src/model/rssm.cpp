@@ -87,7 +87,7 @@ RSSMState RSSMImpl::img_step(const RSSMState& prev, const torch::Tensor& prev_ac
               action_dim_, "], got ", prev_action.sizes());
   auto x = img_in(torch::cat({prev.stoch.flatten(1), prev_action}, -1));
   auto deter = cell(x, prev.deter);
-  return stats_to_state(deter, img_dist(img_out(deter)), sample);
+  return stats_to_state(deter, apply_linear(img_dist, img_out(deter)), sample);
 }
 
 std::pair<RSSMState, RSSMState> RSSMImpl::obs_step(const RSSMState& prev, const torch::Tensor& prev_action,
@@ -102,7 +102,7 @@ std::pair<RSSMState, RSSMState> RSSMImpl::obs_step(const RSSMState& prev, const 
   };
   auto prior = img_step(prev.map(mask), mask(prev_action), sample);
   auto x = obs_out(torch::cat({prior.deter, embed}, -1));
-  auto post = stats_to_state(prior.deter, obs_dist(x), sample);
+  auto post = stats_to_state(prior.deter, apply_linear(obs_dist, x), sample);
   return {post, prior};
 }
 

@@ -76,9 +76,13 @@ WorldModelImpl::Output WorldModelImpl::loss(const Batch& batch, std::optional<RS
   return out;
 }
 
-std::pair<RSSMState, Metrics> WorldModelImpl::train(const Batch& batch) {
+std::pair<RSSMState, Metrics> WorldModelImpl::train(const Batch& batch, PhaseClock* clock) {
   auto out = loss(batch);
-  out.metrics["model_grad_norm"] = opt_->step(out.loss);
+  lap(clock, "wm_forward");
+  opt_->backward(out.loss);
+  lap(clock, "wm_backward");
+  out.metrics["model_grad_norm"] = opt_->update();
+  lap(clock, "optimizer");
   return {out.post.detach(), out.metrics};
 }
 

@@ -2,6 +2,8 @@
 #include "dreamer/nets/coders.h"
 
 #include "dreamer/core/error.h"
+#include "dreamer/core/runtime.h"
+#include "dreamer/nets/conv_transpose.h"
 
 namespace dreamer {
 namespace {
@@ -108,10 +110,18 @@ torch::Tensor DecoderImpl::forward(const torch::Tensor& feat) {
   auto batch = feat.sizes().slice(0, feat.dim() - 1).vec();
   batch.insert(batch.end(), {space_.height, space_.width, space_.channels});
   if (mlp) return mlp(feat).reshape(batch);
-  auto x = convin(feat).reshape({-1, in_channels_, 1, 1});
+  const bool fast = kernels() == Kernels::fast;
+  auto x = apply_linear(convin, feat).reshape({-1, in_channels_, 1, 1});
   const size_t n = deconvs->size();
   for (size_t i = 0; i < n; ++i) {
-    x = deconvs[i]->as<torch::nn::ConvTranspose2dImpl>()->forward(x);
+    auto& deconv = *deconvs[i]->as<torch::nn::ConvTranspose2dImpl>();
+    if (!fast) {
+      x = deconv.forward(x);
+    } else if (i == 0) {
+      x = conv_transpose2d_from_1x1(x.flatten(1), deconv.weight, deconv.bias);
+    } else {
+      x = conv_transpose2d_via_conv(x, deconv.weight, deconv.bias, deconv.options.stride()->at(0));
+    }
     if (i + 1 == n) break;
     if (!norms->is_empty()) {
       auto norm = torch::nn::LayerNorm(norms->ptr<torch::nn::LayerNormImpl>(i));

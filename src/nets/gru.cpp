@@ -1,6 +1,8 @@
 // The GRU cell of the RSSM: one linear for all gates, LayerNorm on them, update-gate bias -1.
 #include "dreamer/nets/gru.h"
 
+#include "dreamer/nets/layers.h"
+
 namespace dreamer {
 
 GRUCellImpl::GRUCellImpl(int64_t input_size, int64_t size_, bool layer_norm, double update_bias_)
@@ -14,7 +16,7 @@ GRUCellImpl::GRUCellImpl(int64_t input_size, int64_t size_, bool layer_norm, dou
 
 torch::Tensor GRUCellImpl::forward(const torch::Tensor& x, const torch::Tensor& h) {
   TORCH_CHECK(h.dim() == 2 && h.size(1) == size, "GRUCell: state must be [B, ", size, "], got ", h.sizes());
-  auto parts = linear(torch::cat({x, h}, -1));
+  auto parts = apply_linear(linear, torch::cat({x, h}, -1));
   if (norm) parts = norm(parts);
   auto gates = parts.chunk(3, -1);
   auto reset = torch::sigmoid(gates[0]);

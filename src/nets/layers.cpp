@@ -2,6 +2,7 @@
 #include "dreamer/nets/layers.h"
 
 #include "dreamer/core/error.h"
+#include "dreamer/core/runtime.h"
 
 namespace dreamer {
 
@@ -25,6 +26,12 @@ torch::Tensor apply_act(Act act, const torch::Tensor& x) {
   return x;
 }
 
+torch::Tensor apply_linear(torch::nn::Linear& layer, const torch::Tensor& x) {
+  if (kernels() == Kernels::fast && x.dim() == 2 && x.size(0) == 1 && layer->bias.defined())
+    return torch::addmv(layer->bias, layer->weight, x[0]).unsqueeze(0);
+  return layer(x);
+}
+
 namespace {
 bool use_layer_norm(const std::string& norm) {
   if (norm == "layer") return true;
@@ -41,7 +48,7 @@ DenseImpl::DenseImpl(int64_t in, int64_t out, const std::string& act_name, const
 }
 
 torch::Tensor DenseImpl::forward(const torch::Tensor& x) {
-  auto y = linear(x);
+  auto y = apply_linear(linear, x);
   if (norm) y = norm(y);
   return apply_act(act, y);
 }
@@ -63,7 +70,7 @@ MLPImpl::MLPImpl(int64_t in, const std::vector<int64_t>& hidden, int64_t out_siz
 
 torch::Tensor MLPImpl::forward(torch::Tensor x) {
   for (auto& layer : *layers) x = layer->as<DenseImpl>()->forward(x);
-  if (out) x = out(x);
+  if (out) x = apply_linear(out, x);
   return x;
 }
 

@@ -9,8 +9,16 @@ Optimizer::Optimizer(std::vector<torch::Tensor> params, const OptConfig& cfg, st
 }
 
 double Optimizer::step(const torch::Tensor& loss, bool retain_graph) {
+  backward(loss, retain_graph);
+  return update();
+}
+
+void Optimizer::backward(const torch::Tensor& loss, bool retain_graph) {
   adam_->zero_grad();
   loss.backward({}, retain_graph);
+}
+
+double Optimizer::update() {
   const double max_norm = cfg_.clip > 0 ? cfg_.clip : std::numeric_limits<double>::infinity();
   const double norm = torch::nn::utils::clip_grad_norm_(params_, max_norm);
   if (cfg_.wd > 0) {

@@ -56,7 +56,8 @@ struct ActorCriticImpl : torch::nn::Module {
 
   /// One actor and one critic update from the start states; then the slow target's schedule.
   /// The world model's parameters receive no gradient.
-  Metrics train(WorldModelImpl& wm, const RSSMState& start, const torch::Tensor& is_terminal);
+  Metrics train(WorldModelImpl& wm, const RSSMState& start, const torch::Tensor& is_terminal,
+                PhaseClock* clock = nullptr);
 
   /// The mix of dynamics backprop in the actor objective: 0 for REINFORCE, 1 for dynamics.
   double dynamics_mix() const;

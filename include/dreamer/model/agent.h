@@ -23,7 +23,8 @@ struct AgentImpl : torch::nn::Module {
 
   /// One training step: the world model on the batch, then the actor-critic in imagination from
   /// every posterior state of the batch.
-  Metrics train(const Batch& batch);
+  /// A clock gets the laps wm_forward, wm_backward, imagination, ac_backward and optimizer.
+  Metrics train(const Batch& batch, PhaseClock* clock = nullptr);
 
   /// Acting: encode the observations, advance the RSSM filter one step, take the actor's sample
   /// (train, plus expl_noise) or mode (eval, plus eval_noise). obs: [N, H, W, C] uint8,

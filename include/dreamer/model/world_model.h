@@ -9,6 +9,7 @@
 #include <string>
 
 #include "dreamer/core/config.h"
+#include "dreamer/core/phase_clock.h"
 #include "dreamer/envs/env.h"
 #include "dreamer/model/rssm.h"
 #include "dreamer/nets/coders.h"
@@ -51,8 +52,9 @@ struct WorldModelImpl : torch::nn::Module {
   Output loss(const Batch& batch, std::optional<RSSMState> state = std::nullopt);
 
   /// One optimisation step on `batch`: returns the detached posterior states [B, T, ...] and
-  /// the metrics, including model_loss and model_grad_norm.
-  std::pair<RSSMState, Metrics> train(const Batch& batch);
+  /// the metrics, including model_loss and model_grad_norm. A clock gets the laps wm_forward,
+  /// wm_backward and optimizer.
+  std::pair<RSSMState, Metrics> train(const Batch& batch, PhaseClock* clock = nullptr);
 
   /// Head outputs on features [..., feat]: reward mean [...] and discount logits [...].
   torch::Tensor reward(const torch::Tensor& feat);

@@ -15,6 +15,11 @@ enum class Act { elu, relu, tanh, silu, none };
 Act parse_act(const std::string& name, const std::string& key = "act");
 torch::Tensor apply_act(Act act, const torch::Tensor& x);
 
+/// What layer(x) computes (x W^T + b). With the fast kernels a single row goes through a
+/// matrix-vector product: BLAS's matrix product is ~9x slower on one row here (docs/PERFORMANCE.md),
+/// and acting runs one row per env. x: [..., in] -> [..., out]
+torch::Tensor apply_linear(torch::nn::Linear& layer, const torch::Tensor& x);
+
 /// Linear -> optional LayerNorm -> activation. The official code's Dense + NormLayer + act.
 struct DenseImpl : torch::nn::Module {
   /// norm: "none" or "layer" (LayerNorm over the output features).

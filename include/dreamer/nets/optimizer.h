@@ -20,6 +20,11 @@ class Optimizer {
   /// weight decay (params *= 1 - wd) and takes an Adam step. Returns the norm before clipping.
   double step(const torch::Tensor& loss, bool retain_graph = false);
 
+  /// The two halves of step(): zero the gradients and backpropagate `loss`; then clip, decay and
+  /// take the Adam step, returning the gradient norm before clipping.
+  void backward(const torch::Tensor& loss, bool retain_graph = false);
+  double update();
+
   void save(torch::serialize::OutputArchive& archive) const;
   void load(torch::serialize::InputArchive& archive);
   const std::string& name() const { return name_; }

@@ -1,0 +1,170 @@
+// The update benchmark: milliseconds per DreamerV2 update per preset (fast vs plain kernels), split
+// by phase, FLOPs and share of the measured peak, peak memory and acting latency.
+#include "model/update_bench.h"
+
+#include <torch/csrc/autograd/profiler_legacy.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+
+#include "dreamer/core/config.h"
+#include "dreamer/core/error.h"
+#include "dreamer/core/phase_clock.h"
+#include "dreamer/core/runtime.h"
+#include "dreamer/model/agent.h"
+#include "model/flops.h"
+#include "model/peak.h"
+
+namespace dreamer {
+namespace {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double percentile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, size_t(q * double(v.size())))];
+}
+
+// The observation and action spaces a preset trains on, without building its env (ALE and MuJoCo
+// need not be installed): Atari 64x64 gray with the full 18 actions, walker's 64x64 RGB and 6 joints.
+std::pair<ObsSpace, ActSpace> preset_spaces(const std::string& preset) {
+  if (preset == "debug") return {{10, 10, 1, 1}, {true, 3}};
+  if (preset == "minatar") return {{10, 10, 4, 1}, {true, 6}};  // minatar_breakout
+  if (preset == "atari") return {{64, 64, 1, 255}, {true, 18}};
+  if (preset == "mujoco_vision") return {{64, 64, 3, 255}, {false, 6}};
+  throw Error("bench: preset '" + preset + "' is not one of: debug, minatar, atari, mujoco_vision");
+}
+
+Batch synthetic_batch(const Config& cfg, const ObsSpace& obs, const ActSpace& act) {
+  const int64_t B = cfg.dataset.batch, T = cfg.dataset.length;
+  Batch b;
+  b.image = torch::randint(0, obs.high + 1, {B, T, obs.height, obs.width, obs.channels}, torch::kUInt8);
+  b.action = act.discrete ? torch::one_hot(torch::randint(0, act.n, {B, T}), act.n).to(torch::kFloat32)
+                          : torch::rand({B, T, int64_t(act.n)}) * 2 - 1;
+  b.reward = torch::randn({B, T});
+  b.is_first = torch::zeros({B, T}, torch::kBool);
+  b.is_first.select(1, 0).fill_(true);
+  b.is_terminal = torch::rand({B, T}) < 0.01;
+  return b;
+}
+
+// Resets the kernel's record of this process's peak resident memory (Linux: clear_refs 5).
+void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+double peak_rss_mb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // kB
+  return 0;
+}
+
+struct Timed {
+  double ms = 0;
+  std::map<std::string, double> phases;
+};
+
+Timed time_updates(Agent& agent, const Batch& batch, Kernels kernels, int repeats) {
+  set_kernels(kernels);
+  agent->train(batch);  // warm-up
+  std::vector<double> totals;
+  std::map<std::string, std::vector<double>> phases;
+  for (int i = 0; i < repeats; ++i) {
+    PhaseClock clock;
+    agent->train(batch, &clock);
+    double total = 0;
+    for (const auto& [name, ms] : clock.ms()) {
+      phases[name].push_back(ms);
+      total += ms;
+    }
+    totals.push_back(total);
+  }
+  set_kernels(Kernels::fast);
+  Timed t;
+  t.ms = median(totals);
+  for (auto& [name, values] : phases) t.phases[name] = median(values);
+  return t;
+}
+
+// One policy step for one env: encode, RSSM filter step, actor sample.
+std::pair<double, double> time_acting(Agent& agent, const ObsSpace& obs, int steps) {
+  auto state = agent->initial_policy_state(1);
+  auto frame = torch::randint(0, obs.high + 1, {1, obs.height, obs.width, obs.channels}, torch::kUInt8);
+  auto first = torch::zeros({1}, torch::kBool);
+  for (int i = 0; i < 20; ++i) agent->policy(frame, first, state, PolicyMode::train);
+  if (const char* trace = std::getenv("DREAMER_PROFILE")) {
+    torch::autograd::profiler::RecordProfile guard(std::string(trace) + ".act.json");
+    for (int i = 0; i < 20; ++i) agent->policy(frame, first, state, PolicyMode::train);
+  }
+  std::vector<double> ms;
+  for (int i = 0; i < steps; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    agent->policy(frame, first, state, PolicyMode::train);
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  return {median(ms), percentile(ms, 0.99)};
+}
+
+}  // namespace
+
+std::vector<UpdateBenchResult> bench_updates(const UpdateBenchOptions& opts) {
+  for (const auto& preset : opts.presets) preset_spaces(preset);  // reject a bad name before any work
+  const int threads = set_threads(opts.threads);
+  const double peak = measure_peak_flops(threads).peak();
+  std::vector<UpdateBenchResult> results;
+  for (const auto& preset : opts.presets) {
+    std::vector<std::pair<std::string, std::string>> overrides;
+    if (!opts.precision.empty()) overrides.emplace_back("precision", opts.precision);
+    const Config cfg = load_config(default_configs_path(), {preset}, overrides).config;
+    const auto [obs, act] = preset_spaces(preset);
+    reset_peak_rss();
+    seed_everything(0);
+    set_threads(threads);
+    Agent agent(cfg, obs, act);
+    const Batch batch = synthetic_batch(cfg, obs, act);
+
+    UpdateBenchResult r;
+    r.preset = preset;
+    r.threads = threads;
+    r.precision = cfg.precision;
+    r.batch = cfg.dataset.batch;
+    r.length = cfg.dataset.length;
+    r.horizon = cfg.imag_horizon;
+    if (const char* trace = std::getenv("DREAMER_PROFILE")) {
+      // A chrome://tracing file of one update per preset, for finding the slow ops.
+      torch::autograd::profiler::RecordProfile guard(std::string(trace) + "." + preset + ".json");
+      agent->train(batch);
+    }
+    const Timed fast = time_updates(agent, batch, Kernels::fast, opts.repeats);
+    r.ms_per_update = fast.ms;
+    r.phases_ms = fast.phases;
+    if (opts.baseline) r.baseline_ms_per_update = time_updates(agent, batch, Kernels::plain, opts.repeats).ms;
+    if (opts.scaling && threads > 1) {
+      set_threads(1);
+      r.ms_per_update_1thread = time_updates(agent, batch, Kernels::fast, opts.repeats).ms;
+    }
+    set_threads(1);
+    std::tie(r.act_ms_p50, r.act_ms_p99) = time_acting(agent, obs, opts.act_steps);
+    set_threads(threads);
+
+    const UpdateFlops flops = update_flops(cfg, obs, act);
+    r.wm_gflops = flops.world_model / 1e9;
+    r.ac_gflops = flops.actor_critic / 1e9;
+    r.gflops_per_update = flops.total() / 1e9;
+    r.achieved_gflops = r.gflops_per_update / (r.ms_per_update / 1e3);
+    r.peak_gflops = peak;
+    r.peak_rss_mb = peak_rss_mb();
+    results.push_back(r);
+  }
+  return results;
+}
+
+}  // namespace dreamer

@@ -1,0 +1,90 @@
+// The fast kernels compute what the plain LibTorch formulation computes: values and gradients.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "dreamer/core/runtime.h"
+#include "dreamer/model/agent.h"
+#include "dreamer/nets/conv_transpose.h"
+#include "helpers.h"
+
+using namespace dreamer;
+using namespace dreamer::testing;
+
+namespace {
+
+// Restores the default kernels when a test ends, also on failure.
+struct KernelsGuard {
+  ~KernelsGuard() { set_kernels(Kernels::fast); }
+};
+
+void expect_close(const torch::Tensor& a, const torch::Tensor& b, double tol, const std::string& what) {
+  ASSERT_EQ(a.sizes(), b.sizes()) << what;
+  const double scale = std::max(1.0, b.abs().max().item<double>());
+  EXPECT_LE((a - b).abs().max().item<double>(), tol * scale) << what;
+}
+
+}  // namespace
+
+class ConvTranspose : public ::testing::TestWithParam<int> {};
+
+TEST_P(ConvTranspose, ViaConvolutionMatchesConvTranspose2dAndItsGradients) {
+  const int64_t stride = GetParam();
+  torch::manual_seed(1);
+  auto x = torch::randn({3, 5, 4, 6}, torch::requires_grad());
+  auto w = torch::randn({5, 7, 4, 3}, torch::requires_grad());  // [Cin, Cout, kh, kw]
+  auto b = torch::randn({7}, torch::requires_grad());
+  auto up = torch::randn({3, 7, (4 - 1) * stride + 4, (6 - 1) * stride + 3});  // a random upstream gradient
+
+  auto ref = torch::conv_transpose2d(x, w, b, stride);
+  auto [gx_ref, gw_ref, gb_ref] = [&] {
+    auto g = torch::autograd::grad({ref}, {x, w, b}, {up});
+    return std::make_tuple(g[0], g[1], g[2]);
+  }();
+  auto out = conv_transpose2d_via_conv(x, w, b, stride);
+  auto g = torch::autograd::grad({out}, {x, w, b}, {up});
+  expect_close(out, ref, 1e-5, "output");
+  expect_close(g[0], gx_ref, 1e-5, "grad x");
+  expect_close(g[1], gw_ref, 1e-5, "grad weight");
+  expect_close(g[2], gb_ref, 1e-5, "grad bias");
+}
+
+INSTANTIATE_TEST_SUITE_P(Strides, ConvTranspose, ::testing::Values(1, 2));
+
+TEST(ConvTranspose, From1x1IsTheDenseLayerOfATransposedConvolution) {
+  torch::manual_seed(2);
+  auto x = torch::randn({4, 6}, torch::requires_grad());
+  auto w = torch::randn({6, 3, 5, 5}, torch::requires_grad());
+  auto b = torch::randn({3}, torch::requires_grad());
+  auto up = torch::randn({4, 3, 5, 5});
+  auto ref = torch::conv_transpose2d(x.view({4, 6, 1, 1}), w, b, 2);
+  auto out = conv_transpose2d_from_1x1(x, w, b);
+  expect_close(out, ref, 1e-5, "output");
+  auto g_ref = torch::autograd::grad({ref}, {x, w, b}, {up});
+  auto g = torch::autograd::grad({out}, {x, w, b}, {up});
+  for (size_t i = 0; i < 3; ++i) expect_close(g[i], g_ref[i], 1e-5, "grad " + std::to_string(i));
+}
+
+// One whole update of the debug preset, fast vs plain kernels, from equal agents under one seed:
+// the same metrics and the same parameters afterwards, within float tolerance.
+TEST(Kernels, FastAndPlainUpdatesAgreeOnTheDebugPreset) {
+  KernelsGuard guard;
+  const Config cfg = preset({"debug"});
+  auto batch = moving_square(4, 10);
+  std::vector<Agent> agents;
+  std::vector<Metrics> metrics;
+  for (Kernels k : {Kernels::plain, Kernels::fast}) {
+    torch::manual_seed(7);
+    Agent agent(cfg, square_space(), square_actions());
+    set_kernels(k);
+    torch::manual_seed(8);
+    metrics.push_back(agent->train(batch));
+    agents.push_back(agent);
+  }
+  for (const auto& [name, value] : metrics[0]) {
+    ASSERT_TRUE(metrics[1].count(name)) << name;
+    EXPECT_NEAR(metrics[1].at(name), value, 1e-4 * std::max(1.0, std::abs(value))) << name;
+  }
+  auto plain = agents[0]->named_parameters(), fast = agents[1]->named_parameters();
+  ASSERT_EQ(plain.size(), fast.size());
+  for (const auto& item : plain) expect_close(fast[item.key()], item.value(), 1e-5, item.key());
+}
