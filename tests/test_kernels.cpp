@@ -5,6 +5,7 @@
 #include "dreamer/core/runtime.h"
 #include "dreamer/model/agent.h"
 #include "dreamer/nets/conv_transpose.h"
+#include "dreamer/nets/onehot_linear.h"
 #include "helpers.h"
 
 using namespace dreamer;
@@ -62,6 +63,40 @@ TEST(ConvTranspose, From1x1IsTheDenseLayerOfATransposedConvolution) {
   auto g_ref = torch::autograd::grad({ref}, {x, w, b}, {up});
   auto g = torch::autograd::grad({out}, {x, w, b}, {up});
   for (size_t i = 0; i < 3; ++i) expect_close(g[i], g_ref[i], 1e-5, "grad " + std::to_string(i));
+}
+
+class OneHotLinear : public ::testing::TestWithParam<int64_t> {};
+
+// Groups that are one-hot, all zero, or one-hot with a straight-through term (1 + p - p): the
+// gather computes the dense product, and its weight and bias gradients.
+TEST_P(OneHotLinear, MatchesTheDenseLayerAndItsGradients) {
+  const int64_t rows = GetParam(), G = 5, K = 4, rest = 3, out = 6;
+  torch::manual_seed(3);
+  auto onehot = torch::one_hot(torch::randint(0, K, {rows, 2, G}), K).to(torch::kFloat32);  // [rows, 2, G, K]
+  onehot.select(2, 1).zero_();  // an all-zero group (a masked state)
+  auto probs = torch::softmax(torch::randn({rows, 2, G, K}), -1);
+  onehot = onehot + (probs - probs.clone());  // a straight-through term: exactly zero off the sample
+  auto x = torch::cat({onehot.flatten(2), torch::randn({rows, 2, rest})}, -1);
+  auto w = torch::randn({out, G * K + rest}, torch::requires_grad());
+  auto b = torch::randn({out}, torch::requires_grad());
+  auto up = torch::randn({rows, 2, out});
+  auto ref = torch::nn::functional::linear(x, w, b);
+  auto got = onehot_linear(x, {G, K}, w, b);
+  expect_close(got, ref, 1e-5, "output");
+  auto g_ref = torch::autograd::grad({ref}, {w, b}, {up});
+  auto g = torch::autograd::grad({got}, {w, b}, {up});
+  expect_close(g[0], g_ref[0], 1e-5, "grad weight");
+  expect_close(g[1], g_ref[1], 1e-5, "grad bias");
+}
+
+INSTANTIATE_TEST_SUITE_P(Rows, OneHotLinear, ::testing::Values(1, 37));
+
+TEST(OneHotLinear, WorksWithoutADenseRest) {
+  torch::manual_seed(4);
+  auto x = torch::one_hot(torch::randint(0, 3, {5, 2}), 3).to(torch::kFloat32).flatten(1);  // [5, 6]
+  auto w = torch::randn({4, 6});
+  auto b = torch::randn({4});
+  expect_close(onehot_linear(x, {2, 3}, w, b), torch::nn::functional::linear(x, w, b), 1e-6, "output");
 }
 
 // One whole update of the debug preset, fast vs plain kernels, from equal agents under one seed:

@@ -72,26 +72,35 @@ struct Timed {
   std::map<std::string, double> phases;
 };
 
-Timed time_updates(Agent& agent, const Batch& batch, Kernels kernels, int repeats) {
-  set_kernels(kernels);
-  agent->train(batch);  // warm-up
-  std::vector<double> totals;
-  std::map<std::string, std::vector<double>> phases;
+// Times `repeats` updates per variant after one warm-up each. The variants take turns update by
+// update, so that a slow spell of this shared machine hits them alike.
+std::vector<Timed> time_updates(Agent& agent, const Batch& batch, const std::vector<Kernels>& variants, int repeats) {
+  for (Kernels k : variants) {
+    set_kernels(k);
+    agent->train(batch);
+  }
+  std::vector<std::vector<double>> totals(variants.size());
+  std::vector<std::map<std::string, std::vector<double>>> phases(variants.size());
   for (int i = 0; i < repeats; ++i) {
-    PhaseClock clock;
-    agent->train(batch, &clock);
-    double total = 0;
-    for (const auto& [name, ms] : clock.ms()) {
-      phases[name].push_back(ms);
-      total += ms;
+    for (size_t v = 0; v < variants.size(); ++v) {
+      set_kernels(variants[v]);
+      PhaseClock clock;
+      agent->train(batch, &clock);
+      double total = 0;
+      for (const auto& [name, ms] : clock.ms()) {
+        phases[v][name].push_back(ms);
+        total += ms;
+      }
+      totals[v].push_back(total);
     }
-    totals.push_back(total);
   }
   set_kernels(Kernels::fast);
-  Timed t;
-  t.ms = median(totals);
-  for (auto& [name, values] : phases) t.phases[name] = median(values);
-  return t;
+  std::vector<Timed> out(variants.size());
+  for (size_t v = 0; v < variants.size(); ++v) {
+    out[v].ms = median(totals[v]);
+    for (auto& [name, values] : phases[v]) out[v].phases[name] = median(values);
+  }
+  return out;
 }
 
 // One policy step for one env: encode, RSSM filter step, actor sample.
@@ -143,16 +152,26 @@ std::vector<UpdateBenchResult> bench_updates(const UpdateBenchOptions& opts) {
       torch::autograd::profiler::RecordProfile guard(std::string(trace) + "." + preset + ".json");
       agent->train(batch);
     }
-    const Timed fast = time_updates(agent, batch, Kernels::fast, opts.repeats);
-    r.ms_per_update = fast.ms;
-    r.phases_ms = fast.phases;
-    if (opts.baseline) r.baseline_ms_per_update = time_updates(agent, batch, Kernels::plain, opts.repeats).ms;
+    std::vector<Kernels> variants{Kernels::fast};
+    if (opts.baseline) variants.push_back(Kernels::plain);
+    const auto timed = time_updates(agent, batch, variants, opts.repeats);
+    r.ms_per_update = timed[0].ms;
+    r.phases_ms = timed[0].phases;
+    if (opts.baseline) {
+      r.baseline_ms_per_update = timed[1].ms;
+      r.baseline_phases_ms = timed[1].phases;
+    }
     if (opts.scaling && threads > 1) {
       set_threads(1);
-      r.ms_per_update_1thread = time_updates(agent, batch, Kernels::fast, opts.repeats).ms;
+      r.ms_per_update_1thread = time_updates(agent, batch, {Kernels::fast}, opts.repeats)[0].ms;
     }
     set_threads(1);
     std::tie(r.act_ms_p50, r.act_ms_p99) = time_acting(agent, obs, opts.act_steps);
+    if (opts.baseline) {
+      set_kernels(Kernels::plain);
+      r.baseline_act_ms_p50 = time_acting(agent, obs, opts.act_steps).first;
+      set_kernels(Kernels::fast);
+    }
     set_threads(threads);
 
     const UpdateFlops flops = update_flops(cfg, obs, act);

@@ -26,12 +26,14 @@ struct UpdateBenchResult {
   double baseline_ms_per_update = 0;  // median, plain kernels (0 when not measured)
   double ms_per_update_1thread = 0;   // median, fast kernels on one thread (0 when not measured)
   std::map<std::string, double> phases_ms;  // medians of wm_forward, wm_backward, imagination, ac_backward, optimizer
+  std::map<std::string, double> baseline_phases_ms;  // the same for the plain kernels
   double gflops_per_update = 0;       // model FLOPs counted from layer shapes
   double wm_gflops = 0, ac_gflops = 0;
   double achieved_gflops = 0;         // gflops_per_update / seconds per update
   double peak_gflops = 0;             // measured at `threads`
   double peak_rss_mb = 0;             // the process's resident peak while this preset ran
   double act_ms_p50 = 0, act_ms_p99 = 0;  // one policy step for one env, one thread
+  double baseline_act_ms_p50 = 0;         // the same with the plain kernels (0 when not measured)
   int64_t batch = 0, length = 0, horizon = 0;
 };
 

@@ -355,6 +355,21 @@ YAML::Node load_file(const std::string& path) {
   }
 }
 
+// Applies ("key.sub", "value") pairs, each typed against `defaults`.
+void apply_overrides(YAML::Node& tree, const YAML::Node& defaults,
+                     const std::vector<std::pair<std::string, std::string>>& overrides) {
+  for (const auto& [key, text] : overrides) {
+    YAML::Node value;
+    try {
+      value = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      throw Error("config: value '" + text + "' of --" + key + " is not valid YAML");
+    }
+    if (value.IsNull()) value = YAML::Node(text);
+    set_key(tree, defaults, key, value, "(from --" + key + ")");
+  }
+}
+
 }  // namespace
 
 bool Config::grad_head(const std::string& name) const {
@@ -382,16 +397,18 @@ ResolvedConfig load_config(const std::string& path, const std::vector<std::strin
     }
     apply_block(tree, defaults, file[name], "preset '" + name + "'");
   }
-  for (const auto& [key, text] : overrides) {
-    YAML::Node value;
-    try {
-      value = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-      throw Error("config: value '" + text + "' of --" + key + " is not valid YAML");
-    }
-    if (value.IsNull()) value = YAML::Node(text);
-    set_key(tree, defaults, key, value, "(from --" + key + ")");
-  }
+  apply_overrides(tree, defaults, overrides);
+  return from_tree(tree);
+}
+
+ResolvedConfig load_stored_config(const std::string& stored_path, const std::string& path,
+                                  const std::vector<std::pair<std::string, std::string>>& overrides) {
+  YAML::Node file = load_file(path);
+  if (!file.IsMap() || !file["defaults"] || !file["defaults"].IsMap())
+    throw Error("config: '" + path + "' has no 'defaults' block");
+  YAML::Node tree = load_file(stored_path);
+  if (!tree.IsMap()) throw Error("config: '" + stored_path + "' is not a config");
+  apply_overrides(tree, file["defaults"], overrides);
   return from_tree(tree);
 }
 

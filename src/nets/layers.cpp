@@ -26,10 +26,16 @@ torch::Tensor apply_act(Act act, const torch::Tensor& x) {
   return x;
 }
 
-torch::Tensor apply_linear(torch::nn::Linear& layer, const torch::Tensor& x) {
-  if (kernels() == Kernels::fast && x.dim() == 2 && x.size(0) == 1 && layer->bias.defined())
-    return torch::addmv(layer->bias, layer->weight, x[0]).unsqueeze(0);
-  return layer(x);
+torch::Tensor linear_rows(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  if (kernels() == Kernels::fast && x.dim() == 2 && x.size(0) == 1 && bias.defined())
+    return torch::addmv(bias, weight, x[0]).unsqueeze(0);
+  return torch::nn::functional::linear(x, weight, bias);
+}
+
+torch::Tensor apply_linear(torch::nn::Linear& layer, const torch::Tensor& x, const OneHotInput& onehot) {
+  if (onehot.groups > 0 && kernels() == Kernels::fast && !x.requires_grad() && x.scalar_type() == torch::kFloat32)
+    return onehot_linear(x, onehot, layer->weight, layer->bias);
+  return linear_rows(x, layer->weight, layer->bias);
 }
 
 namespace {
@@ -40,26 +46,28 @@ bool use_layer_norm(const std::string& norm) {
 }
 }  // namespace
 
-DenseImpl::DenseImpl(int64_t in, int64_t out, const std::string& act_name, const std::string& norm_name)
-    : act(parse_act(act_name)) {
+DenseImpl::DenseImpl(int64_t in, int64_t out, const std::string& act_name, const std::string& norm_name,
+                     OneHotInput onehot_)
+    : act(parse_act(act_name)), onehot(onehot_) {
   const bool layer = use_layer_norm(norm_name);
   linear = register_module("linear", torch::nn::Linear(in, out));
   if (layer) norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({out})));
 }
 
 torch::Tensor DenseImpl::forward(const torch::Tensor& x) {
-  auto y = apply_linear(linear, x);
+  auto y = apply_linear(linear, x, onehot);
   if (norm) y = norm(y);
   return apply_act(act, y);
 }
 
 MLPImpl::MLPImpl(int64_t in, const std::vector<int64_t>& hidden, int64_t out_size, const std::string& act,
-                 const std::string& norm) {
+                 const std::string& norm, OneHotInput onehot) {
   int64_t width = in;
   for (int64_t units : hidden) {
-    layers->push_back(Dense(width, units, act, norm));
+    layers->push_back(Dense(width, units, act, norm, layers->is_empty() ? onehot : OneHotInput{}));
     width = units;
   }
+  if (hidden.empty()) out_onehot_ = onehot;
   register_module("layers", layers);
   if (out_size > 0) {
     out = register_module("out", torch::nn::Linear(width, out_size));
@@ -70,7 +78,7 @@ MLPImpl::MLPImpl(int64_t in, const std::vector<int64_t>& hidden, int64_t out_siz
 
 torch::Tensor MLPImpl::forward(torch::Tensor x) {
   for (auto& layer : *layers) x = layer->as<DenseImpl>()->forward(x);
-  if (out) x = apply_linear(out, x);
+  if (out) x = apply_linear(out, x, out_onehot_).to(torch::kFloat32);  // head outputs stay float32 under bf16 autocast
   return x;
 }
 

@@ -171,6 +171,12 @@ struct ResolvedConfig {
 ResolvedConfig load_config(const std::string& path, const std::vector<std::string>& presets,
                            const std::vector<std::pair<std::string, std::string>>& overrides);
 
+/// A run's stored config.yaml (every key present) with ("key.sub", "value") overrides applied,
+/// typed against the defaults of the configs file at `path`: how `dreamer train --logdir X`
+/// without --configs resumes a run. Throws dreamer::Error naming the file, key or value.
+ResolvedConfig load_stored_config(const std::string& stored_path, const std::string& path,
+                                  const std::vector<std::pair<std::string, std::string>>& overrides);
+
 /// Parses a full config from YAML text, as written to config.yaml (every key must be present).
 ResolvedConfig parse_config(const std::string& yaml_text);
 

@@ -13,7 +13,9 @@ namespace dreamer {
 /// Seeds LibTorch's generators; with the same seed and thread count a CPU run repeats exactly.
 void seed_everything(uint64_t seed);
 
-/// Sets LibTorch's intra-op threads; 0 means every core. Returns the count in effect.
+/// Sets LibTorch's intra-op threads; 0 means every core. Returns the count in effect. Also turns
+/// on flushing denormal floats to zero: tiny gradients and Adam moments otherwise slow CPU
+/// arithmetic down as training goes on.
 int set_threads(int threads);
 
 /// How the nets express their computation. `fast` (the default) uses the formulations measured
@@ -22,6 +24,22 @@ int set_threads(int threads);
 enum class Kernels { fast, plain };
 void set_kernels(Kernels kernels);
 Kernels kernels();
+
+/// While alive and `enabled`, LibTorch's autocast runs matrix products and convolutions on
+/// `device_type`'s tensors in bfloat16 (config `precision: 16`); the nets keep the recurrent
+/// state, distribution parameters and head outputs in float32. Restores the previous state and
+/// drops the cast-weight cache at the end of the outermost scope (weights change every update).
+class Bf16Autocast {
+ public:
+  Bf16Autocast(bool enabled, bool cuda);
+  ~Bf16Autocast();
+  Bf16Autocast(const Bf16Autocast&) = delete;
+  Bf16Autocast& operator=(const Bf16Autocast&) = delete;
+
+ private:
+  bool enabled_, cuda_, previous_ = false;
+  int previous_dtype_ = 0;
+};
 
 /// Parses "cpu", "cuda" or "cuda:N"; throws dreamer::Error naming the value when unknown or
 /// when CUDA is asked for but this LibTorch has none.

@@ -14,6 +14,12 @@
 
 namespace dreamer {
 
+/// The one-hot part that leads the features (and img_in's input) with discrete latents: the
+/// flattened stoch x discrete sample. None with Gaussian latents.
+inline OneHotInput latent_onehot(const RSSMConfig& cfg) {
+  return cfg.discrete ? OneHotInput{cfg.stoch, cfg.discrete} : OneHotInput{};
+}
+
 /// A model state s_t = (h_t, z_t) with the statistics z_t was drawn from.
 /// Leading dims `...` are [B] for one step or [B, T] for sequences.
 struct RSSMState {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "dreamer/nets/onehot_linear.h"
+
 namespace dreamer {
 
 /// An activation function chosen by name in the config.
@@ -15,28 +17,35 @@ enum class Act { elu, relu, tanh, silu, none };
 Act parse_act(const std::string& name, const std::string& key = "act");
 torch::Tensor apply_act(Act act, const torch::Tensor& x);
 
-/// What layer(x) computes (x W^T + b). With the fast kernels a single row goes through a
-/// matrix-vector product: BLAS's matrix product is ~9x slower on one row here (docs/PERFORMANCE.md),
-/// and acting runs one row per env. x: [..., in] -> [..., out]
-torch::Tensor apply_linear(torch::nn::Linear& layer, const torch::Tensor& x);
+/// x W^T + b. With the fast kernels a single row goes through a matrix-vector product: BLAS's
+/// matrix product is ~9x slower on one row here (docs/PERFORMANCE.md), and acting runs one row
+/// per env. x: [..., in], weight: [out, in], bias: [out] or undefined -> [..., out]
+torch::Tensor linear_rows(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
+
+/// What layer(x) computes, through linear_rows, or through onehot_linear when `onehot` names a
+/// one-hot leading part of x, the fast kernels are on and x needs no gradient.
+torch::Tensor apply_linear(torch::nn::Linear& layer, const torch::Tensor& x, const OneHotInput& onehot = {});
 
 /// Linear -> optional LayerNorm -> activation. The official code's Dense + NormLayer + act.
 struct DenseImpl : torch::nn::Module {
   /// norm: "none" or "layer" (LayerNorm over the output features).
-  DenseImpl(int64_t in, int64_t out, const std::string& act, const std::string& norm);
+  /// onehot: the leading one-hot part of the input, if any (see onehot_linear).
+  DenseImpl(int64_t in, int64_t out, const std::string& act, const std::string& norm, OneHotInput onehot = {});
   /// x: [..., in] -> [..., out]
   torch::Tensor forward(const torch::Tensor& x);
 
   torch::nn::Linear linear{nullptr};
   torch::nn::LayerNorm norm{nullptr};
   Act act;
+  OneHotInput onehot;
 };
 TORCH_MODULE(Dense);
 
 /// `hidden.size()` Dense layers, then a plain Linear to `out` (omitted when out == 0).
 struct MLPImpl : torch::nn::Module {
+  /// onehot: the leading one-hot part of the input (the first layer's), if any.
   MLPImpl(int64_t in, const std::vector<int64_t>& hidden, int64_t out, const std::string& act,
-          const std::string& norm);
+          const std::string& norm, OneHotInput onehot = {});
   /// x: [..., in] -> [..., out] (or [..., hidden.back()] without an output layer)
   torch::Tensor forward(torch::Tensor x);
   int64_t out_dim() const { return out_dim_; }
@@ -46,6 +55,7 @@ struct MLPImpl : torch::nn::Module {
 
  private:
   int64_t out_dim_ = 0;
+  OneHotInput out_onehot_;  // when there are no hidden layers, the output layer is the first
 };
 TORCH_MODULE(MLP);
 
