@@ -86,13 +86,17 @@ TEST(Replay, SamplesRowsOfChunksMarkedIsFirst) {
   auto batch = replay.sample(4, 9);
   ASSERT_EQ(batch.image.sizes(), (std::vector<int64_t>{4, 9, 3, 2, 1}));
   ASSERT_EQ(batch.action.sizes(), (std::vector<int64_t>{4, 9, 2}));
+  EXPECT_TRUE(batch.is_first[0][0].item<bool>());
   for (int64_t b = 0; b < 4; ++b) {
-    EXPECT_TRUE(batch.is_first[b][0].item<bool>());
     int64_t run = 0;
     for (int64_t t = 0; t < 9; ++t) {
       const float r = batch.reward[b][t].item<float>();
       EXPECT_EQ(batch.image[b][t][0][0][0].item<uint8_t>(), uint8_t(r));  // frames travel with their step
       if (batch.is_first[b][t].item<bool>()) {
+        run = 1;
+      } else if (t == 0) {
+        // The rest of the previous row's last chunk, continued.
+        EXPECT_EQ(r, batch.reward[b - 1][8].item<float>() + 1);
         run = 1;
       } else {
         EXPECT_EQ(r, batch.reward[b][t - 1].item<float>() + 1);  // consecutive inside a chunk
@@ -101,6 +105,24 @@ TEST(Replay, SamplesRowsOfChunksMarkedIsFirst) {
       EXPECT_LE(run, 5);  // chunks are at most maxlen long
     }
   }
+}
+
+// The official replay's chunk stream: a chunk longer than what is left of a row goes on in the
+// next row and the next call, so every step of every drawn chunk is used.
+TEST(Replay, CarriesTheRestOfAChunkIntoTheNextRow) {
+  Replay replay(replay_cfg(/*minlen=*/20, /*maxlen=*/20), kSpace, 2, /*seed=*/0);
+  replay.add_episode(std::make_shared<const Episode>(counting_episode(20)));
+  // The only chunk is the whole episode 0..19: rows of 6 read it as one stream.
+  std::vector<float> stream;
+  for (int call = 0; call < 2; ++call) {
+    auto batch = replay.sample(2, 6);
+    for (int64_t b = 0; b < 2; ++b)
+      for (int64_t t = 0; t < 6; ++t) {
+        stream.push_back(batch.reward[b][t].item<float>());
+        EXPECT_EQ(batch.is_first[b][t].item<bool>(), stream.back() == 0) << "call " << call << " row " << b;
+      }
+  }
+  for (size_t i = 0; i < stream.size(); ++i) EXPECT_EQ(stream[i], float(i % 20)) << i;
 }
 
 TEST(Replay, SkipsShortEpisodesAndKeepsCapacity) {

@@ -154,24 +154,33 @@ Batch Replay::sample(int64_t B, int64_t T) {
   for (int64_t b = 0; b < B; ++b) {
     int64_t filled = 0;
     while (filled < T) {
-      const Episode& ep = *episodes_[size_t(uniform(int64_t(episodes_.size())))];
-      const int64_t total = ep.length();
-      int64_t length = std::min<int64_t>(total, cfg_.maxlen);
-      length -= uniform(cfg_.minlen);  // vary chunk ends when all episodes have one length
-      length = std::max<int64_t>(std::min<int64_t>(cfg_.minlen, total), length);
-      int64_t upper = total - length + 1;
-      if (cfg_.prioritize_ends) upper += cfg_.minlen;
-      const int64_t start = std::min(uniform(upper), total - length);
-      const int64_t n = std::min(length, T - filled);
+      if (pending_.length == 0) {
+        auto episode = episodes_[size_t(uniform(int64_t(episodes_.size())))];
+        const int64_t total = episode->length();
+        int64_t length = std::min<int64_t>(total, cfg_.maxlen);
+        length -= uniform(cfg_.minlen);  // vary chunk ends when all episodes have one length
+        length = std::max<int64_t>(std::min<int64_t>(cfg_.minlen, total), length);
+        int64_t upper = total - length + 1;
+        if (cfg_.prioritize_ends) upper += cfg_.minlen;
+        pending_ = {episode, std::min(uniform(upper), total - length), length, true};
+      }
+      const Episode& ep = *pending_.episode;
+      const int64_t start = pending_.start;
+      const int64_t n = std::min(pending_.length, T - filled);
       const int64_t at = b * T + filled;
       std::memcpy(img + at * obs_size, ep.image.data() + start * obs_size, size_t(n * obs_size));
       std::memcpy(act + at * act_dim_, ep.action.data() + start * act_dim_, size_t(n * act_dim_) * sizeof(float));
       for (int64_t i = 0; i < n; ++i) {
         rew[at + i] = ep.reward[size_t(start + i)];
-        first[at + i] = i == 0 || ep.is_first[size_t(start + i)];
+        first[at + i] = (i == 0 && pending_.fresh) || ep.is_first[size_t(start + i)];
         term[at + i] = ep.is_terminal[size_t(start + i)];
       }
       filled += n;
+      // What did not fit continues the next row (or the next batch), unmarked.
+      pending_.start += n;
+      pending_.length -= n;
+      pending_.fresh = false;
+      if (pending_.length == 0) pending_.episode.reset();
     }
   }
   return {image, action, reward, is_first, is_terminal};

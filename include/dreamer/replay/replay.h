@@ -54,9 +54,11 @@ class Replay {
   /// Loads every .npz of the directory, in name order (names start with a counter). Returns the count.
   int64_t load_directory();
 
-  /// B rows of T steps: [B, T, ...]. Each row concatenates chunks drawn as the official replay
-  /// does: an episode uniformly, a chunk length in [minlen, maxlen], a start uniformly (the end
-  /// favoured with prioritize_ends); the first step of every chunk is marked is_first.
+  /// B rows of T steps: [B, T, ...]. Rows are cut from one stream of chunks drawn as the official
+  /// replay does: an episode uniformly, a chunk length in [minlen, maxlen], a start uniformly (the
+  /// end favoured with prioritize_ends). A chunk's first step is marked is_first; the part of a
+  /// chunk that does not fit a row starts the next row (or the next call's first), unmarked, so
+  /// no sampled step is dropped.
   Batch sample(int64_t batch, int64_t length);
 
   int64_t steps() const { return steps_; }  // steps held in finished episodes
@@ -75,6 +77,12 @@ class Replay {
   std::string directory_;
   std::deque<std::shared_ptr<const Episode>> episodes_;
   std::map<int, Episode> ongoing_;
+  // The rest of the chunk the last row cut (length 0: none).
+  struct Pending {
+    std::shared_ptr<const Episode> episode;
+    int64_t start = 0, length = 0;
+    bool fresh = false;  // nothing of it was used yet: its first step is marked is_first
+  } pending_;
   int64_t steps_ = 0;
   int64_t bytes_ = 0;
   int64_t next_file_ = 0;  // counter at the start of file names: keeps them unique and ordered
