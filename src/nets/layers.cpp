@@ -1,6 +1,8 @@
 // Dense building blocks: activations by name, Dense (linear + norm + activation) and MLP.
 #include "dreamer/nets/layers.h"
 
+#include <ATen/autocast_mode.h>
+
 #include "dreamer/core/error.h"
 #include "dreamer/core/runtime.h"
 
@@ -33,7 +35,11 @@ torch::Tensor linear_rows(const torch::Tensor& x, const torch::Tensor& weight, c
 }
 
 torch::Tensor apply_linear(torch::nn::Linear& layer, const torch::Tensor& x, const OneHotInput& onehot) {
-  if (onehot.groups > 0 && kernels() == Kernels::fast && !x.requires_grad() && x.scalar_type() == torch::kFloat32)
+  // Under bf16 autocast the dense product runs on bf16 matrix units and beats the float32 gather
+  // (measured: minatar imagination 764 ms dense vs 987 ms gathered).
+  const bool autocast = at::autocast::is_cpu_enabled() || at::autocast::is_enabled();
+  if (onehot.groups > 0 && kernels() == Kernels::fast && !autocast && !x.requires_grad() &&
+      x.scalar_type() == torch::kFloat32)
     return onehot_linear(x, onehot, layer->weight, layer->bias);
   return linear_rows(x, layer->weight, layer->bias);
 }
