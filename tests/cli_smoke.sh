@@ -76,4 +76,18 @@ ls "$work/s1"/events.out.tfevents.* >/dev/null || fail "no TensorBoard events fi
 "$dreamer" eval --task debug_catch --policy random --episodes 20 --json >"$work/eval.json"
 grep -q '"mean_return"' "$work/eval.json" || fail "eval printed no mean_return: $(cat "$work/eval.json")"
 expect_error 2 "episodes" -- "$dreamer" eval --task debug_catch --policy random --episodes 0
+# The model benchmark: one JSON line with the fields docs/PERFORMANCE.md reads; a bad preset is named.
+"$dreamer" bench --model --presets debug --repeats 1 --no-scaling --json >"$work/bench.json"
+/usr/bin/python3 - "$work/bench.json" <<'PY' || fail "bench --model --json lacks fields"
+import json, sys
+r = json.loads(open(sys.argv[1]).read().splitlines()[0])
+for k in ["preset", "ms_per_update", "baseline_ms_per_update", "gflops_per_update", "achieved_gflops",
+          "peak_gflops", "threads", "act_ms_p50", "act_ms_p99", "phases_ms", "peak_rss_mb"]:
+    assert k in r, k
+assert r["preset"] == "debug" and r["ms_per_update"] > 0 and r["baseline_ms_per_update"] > 0
+assert abs(r["gflops_per_update"] - 1.6) < 0.1, r["gflops_per_update"]  # counted from the debug shapes
+assert set(r["phases_ms"]) == {"wm_forward", "wm_backward", "imagination", "ac_backward", "optimizer"}
+PY
+expect_error 2 "preset 'nosuch'" -- "$dreamer" bench --model --presets nosuch
+
 echo "cli smoke: ok"
