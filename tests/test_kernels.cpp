@@ -100,14 +100,18 @@ TEST(OneHotLinear, WorksWithoutADenseRest) {
 }
 
 // One whole update of the debug preset, fast vs plain kernels, from equal agents under one seed:
-// the same metrics and the same parameters afterwards, within float tolerance.
-TEST(Kernels, FastAndPlainUpdatesAgreeOnTheDebugPreset) {
+// the same metrics and the same parameters afterwards, within float tolerance. The second case
+// has 16 x 16 latents, wide enough for the one-hot gather.
+class KernelsAgree : public ::testing::TestWithParam<int> {};
+
+TEST_P(KernelsAgree, FastAndPlainUpdatesAgreeOnTheDebugPreset) {
   KernelsGuard guard;
-  const Config cfg = preset({"debug"});
+  const std::string latents = std::to_string(GetParam());
+  const Config cfg = preset({"debug"}, {{"rssm.stoch", latents}, {"rssm.discrete", latents}});
   auto batch = moving_square(4, 10);
   std::vector<Agent> agents;
   std::vector<Metrics> metrics;
-  for (Kernels k : {Kernels::plain, Kernels::fast}) {
+  for (auto k : {dreamer::Kernels::plain, dreamer::Kernels::fast}) {
     torch::manual_seed(7);
     Agent agent(cfg, square_space(), square_actions());
     set_kernels(k);
@@ -123,3 +127,5 @@ TEST(Kernels, FastAndPlainUpdatesAgreeOnTheDebugPreset) {
   ASSERT_EQ(plain.size(), fast.size());
   for (const auto& item : plain) expect_close(fast[item.key()], item.value(), 1e-5, item.key());
 }
+
+INSTANTIATE_TEST_SUITE_P(Latents, KernelsAgree, ::testing::Values(8, 16));

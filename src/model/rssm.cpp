@@ -1,6 +1,7 @@
 // The recurrent state-space model (paper section 2.1): GRU deterministic state + stochastic latents.
 #include "dreamer/model/rssm.h"
 
+#include "dreamer/core/runtime.h"
 #include "dreamer/nets/dist.h"
 
 namespace dreamer {
@@ -83,28 +84,43 @@ RSSMState RSSMImpl::stats_to_state(const torch::Tensor& deter, const torch::Tens
   return s;
 }
 
-RSSMState RSSMImpl::img_step(const RSSMState& prev, const torch::Tensor& prev_action, bool sample) {
+torch::Tensor RSSMImpl::img_deter(const RSSMState& prev, const torch::Tensor& prev_action) {
   TORCH_CHECK(prev_action.dim() == 2 && prev_action.size(1) == action_dim_, "RSSM::img_step: action must be [B, ",
               action_dim_, "], got ", prev_action.sizes());
   auto x = img_in(torch::cat({prev.stoch.flatten(1), prev_action}, -1));
-  auto deter = cell(x, prev.deter);
+  return cell(x, prev.deter);
+}
+
+RSSMState RSSMImpl::prior(const torch::Tensor& deter, bool sample) {
   return stats_to_state(deter, apply_linear(img_dist, img_out(deter)), sample);
 }
 
-std::pair<RSSMState, RSSMState> RSSMImpl::obs_step(const RSSMState& prev, const torch::Tensor& prev_action,
-                                                   const torch::Tensor& embed, const torch::Tensor& is_first,
-                                                   bool sample) {
-  // At an episode start the previous state and action are zeros.
+RSSMState RSSMImpl::img_step(const RSSMState& prev, const torch::Tensor& prev_action, bool sample) {
+  return prior(img_deter(prev, prev_action), sample);
+}
+
+namespace {
+// At an episode start the previous state and action are zeros.
+std::pair<RSSMState, torch::Tensor> reset_where_first(const RSSMState& prev, const torch::Tensor& prev_action,
+                                                      const torch::Tensor& is_first) {
   auto keep = (1 - is_first.to(torch::kFloat32));
   auto mask = [&](const torch::Tensor& t) {
     auto shape = std::vector<int64_t>(t.dim(), 1);
     shape[0] = t.size(0);
     return t * keep.reshape(shape);
   };
-  auto prior = img_step(prev.map(mask), mask(prev_action), sample);
-  auto x = obs_out(torch::cat({prior.deter, embed}, -1));
-  auto post = stats_to_state(prior.deter, apply_linear(obs_dist, x), sample);
-  return {post, prior};
+  return {prev.map(mask), mask(prev_action)};
+}
+}  // namespace
+
+std::pair<RSSMState, RSSMState> RSSMImpl::obs_step(const RSSMState& prev, const torch::Tensor& prev_action,
+                                                   const torch::Tensor& embed, const torch::Tensor& is_first,
+                                                   bool sample) {
+  auto [state, action] = reset_where_first(prev, prev_action, is_first);
+  auto deter = img_deter(state, action);
+  auto x = obs_out(torch::cat({deter, embed}, -1));
+  auto post = stats_to_state(deter, apply_linear(obs_dist, x), sample);
+  return {post, prior(deter, sample)};
 }
 
 std::pair<RSSMState, RSSMState> RSSMImpl::observe(const torch::Tensor& embed, const torch::Tensor& action,
@@ -115,16 +131,20 @@ std::pair<RSSMState, RSSMState> RSSMImpl::observe(const torch::Tensor& embed, co
   TORCH_CHECK(action.size(0) == B && action.size(1) == T && is_first.size(0) == B && is_first.size(1) == T,
               "RSSM::observe: batch and time of embed, action and is_first differ");
   RSSMState prev = state ? *state : initial(B, embed.device());
+  const bool batch_priors = kernels() == Kernels::fast;
   std::vector<RSSMState> posts, priors;
   posts.reserve(T);
-  priors.reserve(T);
   for (int64_t t = 0; t < T; ++t) {
-    auto [post, prior] = obs_step(prev, action.select(1, t), embed.select(1, t), is_first.select(1, t));
-    posts.push_back(post);
-    priors.push_back(prior);
-    prev = post;
+    auto [last, last_action] = reset_where_first(prev, action.select(1, t), is_first.select(1, t));
+    auto deter = img_deter(last, last_action);
+    auto x = obs_out(torch::cat({deter, embed.select(1, t)}, -1));
+    posts.push_back(stats_to_state(deter, apply_linear(obs_dist, x), /*sample=*/true));
+    if (!batch_priors) priors.push_back(prior(deter, /*sample=*/false));
+    prev = posts.back();
   }
-  return {RSSMState::stack(posts, 1), RSSMState::stack(priors, 1)};
+  auto post = RSSMState::stack(posts, 1);
+  if (batch_priors) return {post, prior(post.deter, /*sample=*/false)};
+  return {post, RSSMState::stack(priors, 1)};
 }
 
 RSSMState RSSMImpl::imagine(const torch::Tensor& action, const RSSMState& state) {

@@ -6,7 +6,14 @@
 namespace dreamer {
 namespace {
 torch::Tensor straight_through(const torch::Tensor& onehot, const torch::Tensor& probs) {
-  return onehot + (probs - probs.detach());  // adds exactly zero in the forward pass
+  // Adds exactly zero in the forward pass: without a gradient to carry it is left out.
+  if (!probs.requires_grad()) return onehot;
+  return onehot + (probs - probs.detach());
+}
+
+// The float one-hot of `index` [...] over the last dimension of `like`, written in place.
+torch::Tensor float_one_hot(const torch::Tensor& index, const torch::Tensor& like) {
+  return torch::zeros_like(like).scatter_(-1, index.unsqueeze(-1), 1.0);
 }
 }  // namespace
 
@@ -14,14 +21,12 @@ torch::Tensor OneHotDist::sample() const {
   auto p = probs();
   auto flat = p.detach().reshape({-1, p.size(-1)});
   auto index = torch::multinomial(flat, 1, /*replacement=*/true).reshape(p.sizes().slice(0, p.dim() - 1));
-  auto onehot = torch::one_hot(index, p.size(-1)).to(p.dtype());
-  return straight_through(onehot, p);
+  return straight_through(float_one_hot(index, p), p);
 }
 
 torch::Tensor OneHotDist::mode() const {
   auto p = probs();
-  auto onehot = torch::one_hot(logits.argmax(-1), p.size(-1)).to(p.dtype());
-  return straight_through(onehot, p);
+  return straight_through(float_one_hot(logits.argmax(-1), p), p);
 }
 
 torch::Tensor OneHotDist::log_prob(const torch::Tensor& onehot) const {

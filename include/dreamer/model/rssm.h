@@ -43,7 +43,9 @@ struct RSSMImpl : torch::nn::Module {
   /// The all-zeros state of a new episode, [batch, ...].
   RSSMState initial(int64_t batch, torch::Device device);
 
-  /// Filters a sequence: posterior and prior states, both [B, T, ...].
+  /// Filters a sequence: posterior and prior states, both [B, T, ...]. The priors' statistics are
+  /// what the loss needs; their stoch is the mode (a prior sample would feed nothing). With the
+  /// fast kernels the priors, which do not feed the recurrence, are computed for all steps at once.
   /// embed: [B, T, E], action: [B, T, A] (the action before each observation), is_first: [B, T]
   /// (resets the previous state and action to zeros), state: [B, ...] carried in, or none.
   std::pair<RSSMState, RSSMState> observe(const torch::Tensor& embed, const torch::Tensor& action,
@@ -67,6 +69,10 @@ struct RSSMImpl : torch::nn::Module {
 
   /// One prior step: h_t = GRU(h_{t-1}, [z_{t-1}, a_{t-1}]), z_t ~ p(z_t | h_t). [B, ...]
   RSSMState img_step(const RSSMState& prev, const torch::Tensor& prev_action, bool sample = true);
+  /// Its two halves: the deterministic state h_t [B, deter], and the prior p(z_t | h_t) on
+  /// deter [..., deter] (any leading shape).
+  torch::Tensor img_deter(const RSSMState& prev, const torch::Tensor& prev_action);
+  RSSMState prior(const torch::Tensor& deter, bool sample);
 
   /// Model features concat(flatten(z_t), h_t): [..., feat_dim]
   torch::Tensor get_feat(const RSSMState& state) const;

@@ -23,7 +23,8 @@ torch::Tensor apply_act(Act act, const torch::Tensor& x);
 torch::Tensor linear_rows(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
 
 /// What layer(x) computes, through linear_rows, or through onehot_linear when `onehot` names a
-/// one-hot leading part of x, the fast kernels are on and x needs no gradient.
+/// leading one-hot part of at least 256 inputs (below that the dense product is as fast), the fast
+/// kernels are on, no autocast is (bf16 products beat the float32 gather) and x needs no gradient.
 torch::Tensor apply_linear(torch::nn::Linear& layer, const torch::Tensor& x, const OneHotInput& onehot = {});
 
 /// Linear -> optional LayerNorm -> activation. The official code's Dense + NormLayer + act.
