@@ -162,6 +162,7 @@ void print_update_bench(const dreamer::UpdateBenchResult& r, bool json) {
                      {"peak_gflops", r.peak_gflops},
                      {"peak_share", r.achieved_gflops / r.peak_gflops},
                      {"peak_rss_mb", r.peak_rss_mb},
+                     {"peak_rss_reset", r.peak_rss_reset},
                      {"act_ms_p50", r.act_ms_p50},
                      {"act_ms_p99", r.act_ms_p99},
                      {"baseline_act_ms_p50", r.baseline_act_ms_p50}};

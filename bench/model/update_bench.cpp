@@ -56,8 +56,15 @@ Batch synthetic_batch(const Config& cfg, const ObsSpace& obs, const ActSpace& ac
   return b;
 }
 
-// Resets the kernel's record of this process's peak resident memory (Linux: clear_refs 5).
-void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+// Resets the kernel's record of this process's peak resident memory to the current resident size
+// (Linux: clear_refs 5; memory the allocator kept from an earlier preset still counts). Returns
+// false where the file cannot be written (peak_rss_mb is then the process's peak so far).
+bool reset_peak_rss() {
+  std::ofstream out("/proc/self/clear_refs");
+  out << "5";
+  out.flush();
+  return bool(out);
+}
 
 double peak_rss_mb() {
   std::ifstream status("/proc/self/status");
@@ -85,13 +92,11 @@ std::vector<Timed> time_updates(Agent& agent, const Batch& batch, const std::vec
     for (size_t v = 0; v < variants.size(); ++v) {
       set_kernels(variants[v]);
       PhaseClock clock;
+      const auto start = std::chrono::steady_clock::now();
       agent->train(batch, &clock);
-      double total = 0;
-      for (const auto& [name, ms] : clock.ms()) {
-        phases[v][name].push_back(ms);
-        total += ms;
-      }
-      totals[v].push_back(total);
+      // The whole call: also what follows the last lap (metric reductions, autocast cleanup).
+      totals[v].push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+      for (const auto& [name, ms] : clock.ms()) phases[v][name].push_back(ms);
     }
   }
   set_kernels(Kernels::fast);
@@ -134,13 +139,13 @@ std::vector<UpdateBenchResult> bench_updates(const UpdateBenchOptions& opts) {
     if (!opts.precision.empty()) overrides.emplace_back("precision", opts.precision);
     const Config cfg = load_config(default_configs_path(), {preset}, overrides).config;
     const auto [obs, act] = preset_spaces(preset);
-    reset_peak_rss();
     seed_everything(0);
     set_threads(threads);
     Agent agent(cfg, obs, act);
     const Batch batch = synthetic_batch(cfg, obs, act);
 
     UpdateBenchResult r;
+    r.peak_rss_reset = reset_peak_rss();
     r.preset = preset;
     r.threads = threads;
     r.precision = cfg.precision;

@@ -31,7 +31,10 @@ struct UpdateBenchResult {
   double wm_gflops = 0, ac_gflops = 0;
   double achieved_gflops = 0;         // gflops_per_update / seconds per update
   double peak_gflops = 0;             // measured at `threads`
-  double peak_rss_mb = 0;             // the process's resident peak while this preset ran
+  double peak_rss_mb = 0;             // the process's resident peak while this preset ran (counting what an
+                                      // earlier preset left allocated; the process's whole peak when
+                                      // peak_rss_reset is false: /proc/self/clear_refs not writable)
+  bool peak_rss_reset = false;
   double act_ms_p50 = 0, act_ms_p99 = 0;  // one policy step for one env, one thread
   double baseline_act_ms_p50 = 0;         // the same with the plain kernels (0 when not measured)
   int64_t batch = 0, length = 0, horizon = 0;

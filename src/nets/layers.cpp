@@ -29,7 +29,9 @@ torch::Tensor apply_act(Act act, const torch::Tensor& x) {
 }
 
 torch::Tensor linear_rows(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
-  if (kernels() == Kernels::fast && x.dim() == 2 && x.size(0) == 1 && bias.defined())
+  // addmv is not among autocast's ops: only when the dtypes already agree.
+  if (kernels() == Kernels::fast && x.dim() == 2 && x.size(0) == 1 && bias.defined() &&
+      x.scalar_type() == weight.scalar_type() && bias.scalar_type() == weight.scalar_type())
     return torch::addmv(bias, weight, x[0]).unsqueeze(0);
   return torch::nn::functional::linear(x, weight, bias);
 }
@@ -42,7 +44,7 @@ torch::Tensor apply_linear(torch::nn::Linear& layer, const torch::Tensor& x, con
   constexpr int64_t kMinOneHotWidth = 256;
   const bool autocast = at::autocast::is_cpu_enabled() || at::autocast::is_enabled();
   if (onehot.width() >= kMinOneHotWidth && kernels() == Kernels::fast && !autocast && !x.requires_grad() &&
-      x.scalar_type() == torch::kFloat32)
+      x.scalar_type() == torch::kFloat32 && x.is_cpu() && layer->weight.is_cpu())
     return onehot_linear(x, onehot, layer->weight, layer->bias);
   return linear_rows(x, layer->weight, layer->bias);
 }

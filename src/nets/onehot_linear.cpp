@@ -83,6 +83,8 @@ torch::Tensor onehot_linear(const torch::Tensor& x, const OneHotInput& onehot, c
                             const torch::Tensor& bias) {
   const int64_t in = x.size(-1), lead = onehot.width();
   TORCH_CHECK(x.scalar_type() == torch::kFloat32, "onehot_linear: the input must be float32, got ", x.scalar_type());
+  TORCH_CHECK(x.is_cpu() && weight.is_cpu(), "onehot_linear: a CPU kernel; got tensors on ", x.device(), " and ",
+              weight.device());
   TORCH_CHECK(onehot.groups > 0 && lead <= in && weight.size(1) == in, "onehot_linear: input ", x.sizes(),
               ", weight ", weight.sizes(), ", one-hot part ", onehot.groups, " x ", onehot.classes);
   auto batch = x.sizes().slice(0, x.dim() - 1).vec();

@@ -19,7 +19,7 @@ struct OneHotInput {
 /// carrying a straight-through term, or zeros): each group adds its entry times one column of the
 /// weight. Gradients reach weight and bias, and the rest of x; none reach the one-hot part, so
 /// callers use it only where x needs no gradient (in imagination, on detached states).
-/// x: [..., in] float, weight: [out, in], bias: [out] or undefined -> [..., out]
+/// A CPU kernel. x: [..., in] float, weight: [out, in], bias: [out] or undefined -> [..., out]
 torch::Tensor onehot_linear(const torch::Tensor& x, const OneHotInput& onehot, const torch::Tensor& weight,
                             const torch::Tensor& bias);
 
