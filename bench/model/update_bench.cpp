@@ -129,7 +129,8 @@ std::pair<double, double> time_acting(Agent& agent, const ObsSpace& obs, int ste
 
 }  // namespace
 
-std::vector<UpdateBenchResult> bench_updates(const UpdateBenchOptions& opts) {
+std::vector<UpdateBenchResult> bench_updates(const UpdateBenchOptions& opts,
+                                             const std::function<void(const UpdateBenchResult&)>& on_result) {
   for (const auto& preset : opts.presets) preset_spaces(preset);  // reject a bad name before any work
   const int threads = set_threads(opts.threads);
   const double peak = measure_peak_flops(threads).peak();
@@ -186,6 +187,7 @@ std::vector<UpdateBenchResult> bench_updates(const UpdateBenchOptions& opts) {
     r.achieved_gflops = r.gflops_per_update / (r.ms_per_update / 1e3);
     r.peak_gflops = peak;
     r.peak_rss_mb = peak_rss_mb();
+    if (on_result) on_result(r);
     results.push_back(r);
   }
   return results;

@@ -2,6 +2,7 @@
 // by phase, FLOPs and share of the measured peak, peak memory and acting latency.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -42,7 +43,9 @@ struct UpdateBenchResult {
 
 /// Runs the benchmark for each preset of configs/configs.yaml on synthetic batches (no env needed:
 /// atari and mujoco_vision use their observation and action shapes). Throws dreamer::Error for
-/// an unknown preset.
-std::vector<UpdateBenchResult> bench_updates(const UpdateBenchOptions& opts);
+/// an unknown preset. The machine's peak is measured once, first; `on_result`, when given, sees
+/// each preset's result as it finishes (the atari preset takes minutes).
+std::vector<UpdateBenchResult> bench_updates(const UpdateBenchOptions& opts,
+                                             const std::function<void(const UpdateBenchResult&)>& on_result = {});
 
 }  // namespace dreamer

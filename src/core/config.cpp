@@ -355,6 +355,14 @@ YAML::Node load_file(const std::string& path) {
   }
 }
 
+// A configs file (defaults and presets); throws unless it has a `defaults` block.
+YAML::Node load_configs_file(const std::string& path) {
+  YAML::Node file = load_file(path);
+  if (!file.IsMap() || !file["defaults"] || !file["defaults"].IsMap())
+    throw Error("config: '" + path + "' has no 'defaults' block");
+  return file;
+}
+
 // Applies ("key.sub", "value") pairs, each typed against `defaults`.
 void apply_overrides(YAML::Node& tree, const YAML::Node& defaults,
                      const std::vector<std::pair<std::string, std::string>>& overrides) {
@@ -383,9 +391,7 @@ std::string default_configs_path() {
 
 ResolvedConfig load_config(const std::string& path, const std::vector<std::string>& presets,
                            const std::vector<std::pair<std::string, std::string>>& overrides) {
-  YAML::Node file = load_file(path);
-  if (!file.IsMap() || !file["defaults"] || !file["defaults"].IsMap())
-    throw Error("config: '" + path + "' has no 'defaults' block");
+  YAML::Node file = load_configs_file(path);
   const YAML::Node defaults = file["defaults"];
   YAML::Node tree = YAML::Clone(defaults);
   for (const auto& name : presets) {
@@ -403,9 +409,7 @@ ResolvedConfig load_config(const std::string& path, const std::vector<std::strin
 
 ResolvedConfig load_stored_config(const std::string& stored_path, const std::string& path,
                                   const std::vector<std::pair<std::string, std::string>>& overrides) {
-  YAML::Node file = load_file(path);
-  if (!file.IsMap() || !file["defaults"] || !file["defaults"].IsMap())
-    throw Error("config: '" + path + "' has no 'defaults' block");
+  YAML::Node file = load_configs_file(path);
   YAML::Node tree = load_file(stored_path);
   if (!tree.IsMap()) throw Error("config: '" + stored_path + "' is not a config");
   apply_overrides(tree, file["defaults"], overrides);

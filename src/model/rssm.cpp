@@ -95,6 +95,10 @@ RSSMState RSSMImpl::prior(const torch::Tensor& deter, bool sample) {
   return stats_to_state(deter, apply_linear(img_dist, img_out(deter)), sample);
 }
 
+RSSMState RSSMImpl::posterior(const torch::Tensor& deter, const torch::Tensor& embed, bool sample) {
+  return stats_to_state(deter, apply_linear(obs_dist, obs_out(torch::cat({deter, embed}, -1))), sample);
+}
+
 RSSMState RSSMImpl::img_step(const RSSMState& prev, const torch::Tensor& prev_action, bool sample) {
   return prior(img_deter(prev, prev_action), sample);
 }
@@ -118,9 +122,7 @@ std::pair<RSSMState, RSSMState> RSSMImpl::obs_step(const RSSMState& prev, const 
                                                    bool sample) {
   auto [state, action] = reset_where_first(prev, prev_action, is_first);
   auto deter = img_deter(state, action);
-  auto x = obs_out(torch::cat({deter, embed}, -1));
-  auto post = stats_to_state(deter, apply_linear(obs_dist, x), sample);
-  return {post, prior(deter, sample)};
+  return {posterior(deter, embed, sample), prior(deter, sample)};
 }
 
 std::pair<RSSMState, RSSMState> RSSMImpl::observe(const torch::Tensor& embed, const torch::Tensor& action,
@@ -137,8 +139,7 @@ std::pair<RSSMState, RSSMState> RSSMImpl::observe(const torch::Tensor& embed, co
   for (int64_t t = 0; t < T; ++t) {
     auto [last, last_action] = reset_where_first(prev, action.select(1, t), is_first.select(1, t));
     auto deter = img_deter(last, last_action);
-    auto x = obs_out(torch::cat({deter, embed.select(1, t)}, -1));
-    posts.push_back(stats_to_state(deter, apply_linear(obs_dist, x), /*sample=*/true));
+    posts.push_back(posterior(deter, embed.select(1, t), /*sample=*/true));
     if (!batch_priors) priors.push_back(prior(deter, /*sample=*/false));
     prev = posts.back();
   }

@@ -73,6 +73,8 @@ struct RSSMImpl : torch::nn::Module {
   /// deter [..., deter] (any leading shape).
   torch::Tensor img_deter(const RSSMState& prev, const torch::Tensor& prev_action);
   RSSMState prior(const torch::Tensor& deter, bool sample);
+  /// The posterior q(z_t | h_t, e_t) on deter [B, deter] and the embedding [B, E].
+  RSSMState posterior(const torch::Tensor& deter, const torch::Tensor& embed, bool sample);
 
   /// Model features concat(flatten(z_t), h_t): [..., feat_dim]
   torch::Tensor get_feat(const RSSMState& state) const;
