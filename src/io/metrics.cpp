@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <system_error>
@@ -23,6 +24,12 @@ std::string file_name_safe(const std::string& tag) {
     if (!std::isalnum(u) && c != '-' && c != '_' && c != '.') c = '_';
   }
   return name;
+}
+
+// Wall-clock time as TensorBoard's `wall_time`: seconds since the Unix epoch.
+double unix_seconds() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -51,6 +58,7 @@ void MetricsLog::add(const std::map<std::string, double>& values) {
 void MetricsLog::write(int64_t step, const std::map<std::string, double>& values) {
   nlohmann::json record;
   record["step"] = step;
+  record["time"] = unix_seconds();
   for (const auto& [k, v] : values) record[k] = std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
   out_ << record.dump() << "\n";
   out_.flush();

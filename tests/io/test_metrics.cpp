@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -44,6 +45,10 @@ TEST(MetricsLog, WritesJsonlAndTensorBoardScalars) {
   EXPECT_DOUBLE_EQ(records[0]["model_loss"].get<double>(), 2.0);
   EXPECT_DOUBLE_EQ(records[0]["fps"].get<double>(), 50.0);
   EXPECT_EQ(records[1]["step"], 200);
+  // Every line carries its wall-clock time (Unix seconds), in order.
+  const double now = double(std::time(nullptr));
+  EXPECT_NEAR(records[0]["time"].get<double>(), now, 60.0);
+  EXPECT_LE(records[0]["time"].get<double>(), records[1]["time"].get<double>());
 
   const auto files = event_files(dir.path());
   ASSERT_EQ(files.size(), 1u);

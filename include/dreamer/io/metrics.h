@@ -26,7 +26,7 @@ class MetricsLog {
   /// Adds one value of `name` to the current means.
   void add(const std::string& name, double value);
   void add(const std::map<std::string, double>& values);
-  /// Writes {"step": step, name: value ...} at once, without averaging.
+  /// Writes {"step": step, "time": unix seconds, name: value ...} at once, without averaging.
   void write(int64_t step, const std::map<std::string, double>& values);
   /// Writes the means accumulated since the last flush (if any) and clears them. Returns them.
   std::map<std::string, double> flush(int64_t step);
