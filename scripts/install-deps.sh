@@ -10,6 +10,7 @@ packages=(
   libgif-dev            # giflib: GIF videos
   libgtest-dev
   python3-numpy         # tests check that numpy reads the replay's .npz files
+  python3-matplotlib    # scripts/plot_metrics.py: returns against frames and hours as a PNG
 )
 sudo=""
 if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi

@@ -56,6 +56,14 @@ last_step=$(grep -o '"step":[0-9]*' "$work/run/metrics.jsonl" | tail -1 | cut -d
 [ "$(ls "$work/run/train_episodes" | wc -l)" -gt "$episodes_before" ] || fail "resume collected no new episodes"
 grep -q "steps: 300" "$work/run/config.yaml" || fail "config.yaml does not record the new steps"
 
+# Every metrics line has its wall-clock time; the plot script draws the run as a PNG.
+grep -v -q '"time":' "$work/run/metrics.jsonl" && fail "a metrics line lacks its time"
+plot="$(dirname "$0")/../scripts/plot_metrics.py"
+"$plot" "$work/run" -o "$work/plot.png" --hline "random=-0.8" || fail "plot_metrics failed"
+[ "$(head -c 8 "$work/plot.png" | od -An -tx1 | tr -d ' ')" = "89504e470d0a1a0a" ] || fail "plot.png is not a PNG"
+set +e; "$plot" "$work/run" -o "$work/bad.png" --hline "random" 2>"$work/err"; got=$?; set -e
+[ "$got" != 0 ] && grep -q "'random' is not LABEL=VALUE" "$work/err" || fail "a bad --hline was not named"
+
 # The trained checkpoint evaluates with its greedy policy.
 "$dreamer" eval --logdir "$work/run" --episodes 3 --json >"$work/agent.json"
 grep -q '"policy":"agent"' "$work/agent.json" || fail "eval --logdir printed: $(cat "$work/agent.json")"
