@@ -75,6 +75,7 @@ TEST(Config, ErrorsNameTheBadInput) {
   expect_error([] { resolve({}, {{"slow_target", "maybe"}}); }, "'slow_target' has value 'maybe'");
   expect_error([] { resolve({}, {{"rssm", "3"}}); }, "'rssm'");
   expect_error([] { resolve({}, {{"actor_grad", "magic"}}); }, "'actor_grad' has value 'magic'");
+  expect_error([] { resolve({}, {{"expl_behavior", "plan2explore"}}); }, "'expl_behavior' has value 'plan2explore'");
   expect_error([] { resolve({}, {{"encoder.cnn_kernels", "4"}}); }, "expected a list");
   expect_error([] { parse_config("seed: 1\n"); }, "missing key");
   expect_error([] { resolve({}, {{"eval_every", "0"}}); }, "'eval_every' has value '0', expected at least 1");

@@ -233,7 +233,7 @@ void validate(const Config& c) {
   require(c.kl.free >= 0, "kl.free", std::to_string(c.kl.free), "a number >= 0");
   require_one_of("clip_rewards", c.clip_rewards, {"tanh", "identity", "sign"});
   require_one_of("actor_grad", c.actor_grad, {"auto", "reinforce", "dynamics", "both"});
-  require_one_of("expl_behavior", c.expl_behavior, {"greedy"});
+  require_one_of("expl_behavior", c.expl_behavior, {"greedy", "random"});
   require(c.precision == 32 || c.precision == 16, "precision", std::to_string(c.precision), "32 or 16");
   positive("dataset.batch", c.dataset.batch);
   positive("dataset.length", c.dataset.length);

@@ -38,18 +38,27 @@ torch::Tensor action_noise(const torch::Tensor& action, double amount, const Act
   }
   return (action + amount * torch::randn_like(action)).clamp(space.low, space.high);
 }
+
+// Uniformly random actions shaped like `like` [N, A]: one-hot (discrete) or uniform in the box.
+torch::Tensor random_action(const torch::Tensor& like, const ActSpace& space) {
+  if (space.discrete)
+    return torch::one_hot(torch::randint(0, space.n, {like.size(0)}, like.options().dtype(torch::kLong)), space.n)
+        .to(like.dtype());
+  return space.low + (space.high - space.low) * torch::rand_like(like);
+}
 }  // namespace
 
 torch::Tensor AgentImpl::policy(const torch::Tensor& obs, const torch::Tensor& is_first, PolicyState& state,
                                 PolicyMode mode) {
   torch::NoGradGuard no_grad;
   auto device = state.action.device();
-  const bool train_mode = mode == PolicyMode::train;
+  const bool train_mode = mode != PolicyMode::eval;
   auto embed = wm->encoder(obs.to(device));
   const bool sample = train_mode || !cfg.eval_state_mean;
   auto [post, prior] = wm->rssm->obs_step(state.latent, state.action, embed, is_first.to(device), sample);
   auto dist = ac->actor_dist(wm->rssm->get_feat(post));
-  auto action = train_mode ? dist.sample() : dist.mode();
+  auto action = mode == PolicyMode::eval ? dist.mode() : dist.sample();
+  if (mode == PolicyMode::explore) action = random_action(action, act_space);
   action = action_noise(action, train_mode ? cfg.expl_noise : cfg.eval_noise, act_space);
   state = {post, action};
   return action;

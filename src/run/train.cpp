@@ -197,6 +197,10 @@ void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<b
   PolicyState eval_state = agent->initial_policy_state(eval_envs.size());
   Policy random = random_policy(envs.act_space(), uint64_t(cfg.seed) * 7919 + uint64_t(step));
   Policy act = agent_policy(agent, train_state, PolicyMode::train);
+  Policy explore = agent_policy(agent, train_state, PolicyMode::explore);
+  // The exploration behaviour acts until expl_until frames (0: always), the actor after.
+  const bool explore_behavior = cfg.expl_behavior != "greedy";
+  auto exploring = [&] { return explore_behavior && (cfg.expl_until == 0 || step < cfg.expl_until); };
   Policy greedy = agent_policy(agent, eval_state, PolicyMode::eval);
 
   EpisodeTracker tracker(envs.size());
@@ -270,7 +274,7 @@ void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<b
       evaluate();
       next_eval = (step / cfg.eval_every + 1) * cfg.eval_every;
     }
-    since_train += collect(act);
+    since_train += collect(exploring() ? explore : act);
     if (replay.episodes() > 0)
       for (; since_train >= cfg.train_every; since_train -= cfg.train_every)
         for (int i = 0; i < cfg.train_steps; ++i) train_step();

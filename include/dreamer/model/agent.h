@@ -16,7 +16,9 @@ struct PolicyState {
   torch::Tensor action;  // [N, A] the last action taken
 };
 
-enum class PolicyMode { train, eval };
+/// train: the actor's sample; explore: the exploration behaviour (expl_behavior `random`: a
+/// uniformly random action); eval: the actor's mode. All three filter the latent state alike.
+enum class PolicyMode { train, explore, eval };
 
 struct AgentImpl : torch::nn::Module {
   AgentImpl(const Config& cfg, const ObsSpace& obs_space, const ActSpace& act_space);
