@@ -1,4 +1,4 @@
-// Tests of the RSSM: KL balancing against hand-computed values, and resets at is_first.
+// Tests of the RSSM: KL balancing against hand-computed values, resets at is_first, the filter step.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -135,4 +135,25 @@ TEST(RSSM, ObserveResetsTheStateAtIsFirst) {
   auto [post2, prior2] = rssm->observe(embed, action, is_first, carried);
   EXPECT_TRUE(torch::allclose(prior2.deter[0][0], fresh.deter[0]));
   EXPECT_FALSE(torch::allclose(prior2.deter[1][0], prior.deter[1][0]));
+}
+
+TEST(RSSM, FilterStepIsObsStepsPosterior) {
+  torch::manual_seed(1);
+  RSSM rssm(tiny_rssm(3, 4), 5, 2);
+  auto prev = rssm->initial(3, torch::kCPU);
+  prev.deter.normal_();
+  auto embed = torch::randn({3, 5});
+  auto action = torch::randn({3, 2});
+  auto is_first = torch::tensor({false, true, false});
+  torch::manual_seed(2);
+  auto [post, prior] = rssm->obs_step(prev, action, embed, is_first);
+  torch::manual_seed(2);
+  auto filtered = rssm->filter_step(prev, action, embed, is_first);
+  EXPECT_TRUE(torch::equal(filtered.deter, post.deter));
+  EXPECT_TRUE(torch::equal(filtered.stoch, post.stoch));
+  EXPECT_TRUE(torch::equal(filtered.logits, post.logits));
+  // Item 1 starts an episode: its state is the history-free one.
+  auto fresh = rssm->img_deter(rssm->initial(1, torch::kCPU), torch::zeros({1, 2}));
+  EXPECT_TRUE(torch::allclose(filtered.deter[1], fresh[0]));
+  EXPECT_FALSE(torch::allclose(filtered.deter[0], fresh[0]));
 }

@@ -55,7 +55,7 @@ torch::Tensor AgentImpl::policy(const torch::Tensor& obs, const torch::Tensor& i
   const bool train_mode = mode != PolicyMode::eval;
   auto embed = wm->encoder(obs.to(device));
   const bool sample = train_mode || !cfg.eval_state_mean;
-  auto [post, prior] = wm->rssm->obs_step(state.latent, state.action, embed, is_first.to(device), sample);
+  auto post = wm->rssm->filter_step(state.latent, state.action, embed, is_first.to(device), sample);
   auto dist = ac->actor_dist(wm->rssm->get_feat(post));
   auto action = mode == PolicyMode::eval ? dist.mode() : dist.sample();
   if (mode == PolicyMode::explore) action = random_action(action, act_space);

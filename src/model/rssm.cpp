@@ -120,9 +120,14 @@ std::pair<RSSMState, torch::Tensor> reset_where_first(const RSSMState& prev, con
 std::pair<RSSMState, RSSMState> RSSMImpl::obs_step(const RSSMState& prev, const torch::Tensor& prev_action,
                                                    const torch::Tensor& embed, const torch::Tensor& is_first,
                                                    bool sample) {
+  auto post = filter_step(prev, prev_action, embed, is_first, sample);
+  return {post, prior(post.deter, sample)};
+}
+
+RSSMState RSSMImpl::filter_step(const RSSMState& prev, const torch::Tensor& prev_action, const torch::Tensor& embed,
+                                const torch::Tensor& is_first, bool sample) {
   auto [state, action] = reset_where_first(prev, prev_action, is_first);
-  auto deter = img_deter(state, action);
-  return {posterior(deter, embed, sample), prior(deter, sample)};
+  return posterior(img_deter(state, action), embed, sample);
 }
 
 std::pair<RSSMState, RSSMState> RSSMImpl::observe(const torch::Tensor& embed, const torch::Tensor& action,

@@ -66,6 +66,9 @@ struct RSSMImpl : torch::nn::Module {
   std::pair<RSSMState, RSSMState> obs_step(const RSSMState& prev, const torch::Tensor& prev_action,
                                            const torch::Tensor& embed, const torch::Tensor& is_first,
                                            bool sample = true);
+  /// The posterior of obs_step alone (what acting needs; the prior's layers are skipped).
+  RSSMState filter_step(const RSSMState& prev, const torch::Tensor& prev_action, const torch::Tensor& embed,
+                        const torch::Tensor& is_first, bool sample = true);
 
   /// One prior step: h_t = GRU(h_{t-1}, [z_{t-1}, a_{t-1}]), z_t ~ p(z_t | h_t). [B, ...]
   RSSMState img_step(const RSSMState& prev, const torch::Tensor& prev_action, bool sample = true);
