@@ -49,6 +49,25 @@ TEST(WorldModel, OverfitsAMovingSquare) {
   EXPECT_LT(last.at("reward_loss"), first.at("reward_loss") / 10) << "first " << first.at("reward_loss");
 }
 
+TEST(WorldModel, LossTermsAreTheHeadsNegativeLogLikelihoods) {
+  auto cfg = preset({"debug"});
+  auto wm = make_model(cfg, 2);
+  auto batch = moving_square(4, 6);
+  batch.reward = torch::randn({4, 6}) * 2;  // outside [-1, 1]: tanh clipping matters
+  batch.is_terminal[1][3] = true;
+  auto out = wm->loss(batch);
+  torch::NoGradGuard no_grad;
+  auto feat = wm->rssm->get_feat(out.post);
+  // Reward: a unit-variance Normal on tanh(r): 0.5 (mean - tanh r)^2 per step, averaged.
+  auto reward = 0.5 * (wm->reward(feat) - torch::tanh(batch.reward)).square().mean();
+  EXPECT_NEAR(out.metrics.at("reward_loss"), reward.item<double>(), 1e-5);
+  // Discount: a Bernoulli on gamma (1 - terminal), by hand from the head's probabilities.
+  auto p = torch::sigmoid(wm->discount_logits(feat));
+  auto target = (1 - batch.is_terminal.to(torch::kFloat32)) * cfg.discount;
+  auto discount = -(target * p.log() + (1 - target) * (1 - p).log()).mean();
+  EXPECT_NEAR(out.metrics.at("discount_loss"), discount.item<double>(), 1e-5);
+}
+
 TEST(WorldModel, SameSeedSameLossesOtherSeedOtherLosses) {
   auto cfg = preset({"debug"});
   auto a = train_losses(cfg, 11, 4);

@@ -203,7 +203,8 @@ Metrics ActorCriticImpl::train(WorldModelImpl& wm, const RSSMState& start, const
 
   // Critic: regress every state but the last onto its return.
   auto critic_pred = value(seq.feat.slice(1, 0, steps - 1).detach());
-  auto critic_loss = (seq.weight.slice(1, 0, steps - 1) * (critic_pred - target.detach()).square()).mean();
+  // -ln N(target; value, 1) without its constant (the paper's critic is a unit-variance Normal).
+  auto critic_loss = 0.5 * (seq.weight.slice(1, 0, steps - 1) * (critic_pred - target.detach()).square()).mean();
 
   lap(clock, "imagination");
 

@@ -52,7 +52,8 @@ WorldModelImpl::Output WorldModelImpl::loss(const Batch& batch, std::optional<RS
 
   auto image_loss = decoder->nll(decoder(head_input("decoder")), batch.image).mean();
   auto reward_target = transform_reward(batch.reward.to(torch::kFloat32), cfg.clip_rewards);
-  auto reward_loss = (reward(head_input("reward")) - reward_target).square().mean();
+  // -ln N(target; mean, 1) without its constant, as the paper's unit-variance reward head.
+  auto reward_loss = 0.5 * (reward(head_input("reward")) - reward_target).square().mean();
   auto loss = cfg.loss_scales.kl * kl_loss + cfg.loss_scales.image * image_loss + cfg.loss_scales.reward * reward_loss;
 
   Output out;
