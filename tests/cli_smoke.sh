@@ -68,6 +68,16 @@ set +e; "$plot" "$work/run" -o "$work/bad.png" --hline "random" 2>"$work/err"; g
 "$dreamer" eval --logdir "$work/run" --episodes 3 --json >"$work/agent.json"
 grep -q '"policy":"agent"' "$work/agent.json" || fail "eval --logdir printed: $(cat "$work/agent.json")"
 expect_error 2 "holds no run" -- "$dreamer" eval --logdir "$work/nothing" --episodes 3
+# play renders the greedy policy's episodes into one GIF: a frame per step plus each reset.
+"$dreamer" play --logdir "$work/run" --out "$work/play.gif" --episodes 2 --json >"$work/play.json"
+/usr/bin/python3 - "$work/play.json" "$work/play.gif" <<'PY' || fail "play: $(cat "$work/play.json")"
+import json, sys
+r = json.loads(open(sys.argv[1]).read())
+assert r["episodes"] == 2 and r["frames"] == round(2 * (r["mean_length"] + 1)), r
+assert open(sys.argv[2], "rb").read(6) == b"GIF89a"
+PY
+expect_error 2 "directory of --out" -- "$dreamer" play --logdir "$work/run" --out "$work/no/such/dir/x.gif"
+expect_error 2 "holds no run" -- "$dreamer" play --logdir "$work/nothing" --out "$work/x.gif"
 
 # One --seed makes a whole run repeat: the same losses and returns; another seed differs.
 losses() { grep -o '"model_loss":[-0-9.e]*\|"actor_loss":[-0-9.e]*\|"eval_return":[-0-9.e]*' "$1/metrics.jsonl"; }

@@ -12,6 +12,7 @@
 #include "dreamer/core/config.h"
 #include "dreamer/core/error.h"
 #include "dreamer/envs/evaluate.h"
+#include "dreamer/io/gif.h"
 #include "dreamer/run/train.h"
 #include "envs/env_bench.h"
 #include "model/update_bench.h"
@@ -136,6 +137,41 @@ int run_eval(RunOptions& run, const std::string& logdir, const std::string& poli
   return 0;
 }
 
+// `dreamer play`: the greedy policy of a run for N episodes, rendered into one GIF.
+int run_play(const std::string& logdir, const std::string& out, int episodes, uint64_t seed, int threads, int fps,
+             int max_frames, bool json) {
+  if (episodes < 1) throw dreamer::Error("play: --episodes must be at least 1, got " + std::to_string(episodes));
+  if (fps < 1 || fps > 100) throw dreamer::Error("play: --fps must be in [1, 100], got " + std::to_string(fps));
+  if (max_frames < 1) throw dreamer::Error("play: --max-frames must be at least 1, got " + std::to_string(max_frames));
+  const auto dir = std::filesystem::absolute(out).parent_path();
+  if (!std::filesystem::is_directory(dir))
+    throw dreamer::Error("play: the directory of --out '" + out + "' does not exist");
+  std::vector<uint8_t> frames;
+  int count = 0, height = 0, width = 0;
+  auto on_frame = [&](const dreamer::Image& image) {
+    if (count == 0) {
+      height = image.height;
+      width = image.width;
+    }
+    if (count >= max_frames || image.height != height || image.width != width) return;
+    frames.insert(frames.end(), image.rgb.begin(), image.rgb.end());
+    ++count;
+  };
+  auto result = dreamer::evaluate_checkpoint(logdir, episodes, seed, threads, on_frame);
+  dreamer::write_gif(out, frames, count, height, width, 3, fps);
+  if (json) {
+    std::cout << nlohmann::json{{"task", result.task}, {"episodes", result.stats.episodes},
+                                {"mean_return", result.stats.mean_return}, {"mean_length", result.stats.mean_length},
+                                {"frames", count}, {"out", out}}
+                     .dump()
+              << "\n";
+  } else {
+    fmt::print("{}: {} episode(s), return {:.3f}, length {:.1f}; wrote {} frames of {}x{} to {}\n", result.task,
+               result.stats.episodes, result.stats.mean_return, result.stats.mean_length, count, width, height, out);
+  }
+  return 0;
+}
+
 void print_update_bench(const dreamer::UpdateBenchResult& r, bool json) {
   const double speedup = r.baseline_ms_per_update > 0 ? r.baseline_ms_per_update / r.ms_per_update : 0;
   const double scaling = r.ms_per_update_1thread > 0 ? r.ms_per_update_1thread / r.ms_per_update : 0;
@@ -238,6 +274,20 @@ int main(int argc, char** argv) {
   eval->add_option("--threads", threads, "LibTorch intra-op threads (0 = all cores)");
   eval->add_flag("--json", json, "Print one JSON object");
 
+  std::string play_out;
+  int play_episodes = 1, play_fps = 10, play_max_frames = 2000;
+  uint64_t play_seed = 0;
+  int play_threads = 0;
+  auto* play = app.add_subcommand("play", "Render episodes of a trained agent's greedy policy into a GIF");
+  play->add_option("--logdir", logdir, "Run directory whose checkpoint plays")->required();
+  play->add_option("--out", play_out, "GIF file to write")->required();
+  play->add_option("--episodes", play_episodes, "Episodes to play (one after another in the GIF)");
+  play->add_option("--seed", play_seed, "Seed of the env and the policy");
+  play->add_option("--threads", play_threads, "LibTorch intra-op threads (0 = all cores)");
+  play->add_option("--fps", play_fps, "Frames per second of the GIF");
+  play->add_option("--max-frames", play_max_frames, "Frames kept at most (the episodes still finish)");
+  play->add_flag("--json", json, "Print one JSON object");
+
   bool bench_envs = false;
   double bench_seconds = 1.0;
   auto* bench = app.add_subcommand("bench", "Throughput benchmarks (see docs/PERFORMANCE.md)");
@@ -281,6 +331,8 @@ int main(int argc, char** argv) {
       eval_opts.collect(eval, named({{"task", task}, {"seed", seed}, {"threads", threads}}));
       return run_eval(eval_opts, logdir, policy, episodes, json);
     }
+    if (play->parsed())
+      return run_play(logdir, play_out, play_episodes, play_seed, play_threads, play_fps, play_max_frames, json);
     if (bench->parsed()) return run_bench(bench_envs, bench_model, bench_seconds, update_opts, json);
   } catch (const dreamer::Error& e) {
     fmt::print(stderr, "error: {}\n", e.what());

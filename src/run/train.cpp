@@ -294,7 +294,8 @@ void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<b
   emit(stopping() ? "stopped" : "done", {});
 }
 
-CheckpointEval evaluate_checkpoint(const std::string& logdir, int episodes, uint64_t seed, int threads) {
+CheckpointEval evaluate_checkpoint(const std::string& logdir, int episodes, uint64_t seed, int threads,
+                                   const FrameFn& on_frame) {
   const fs::path config = fs::path(logdir) / "config.yaml";
   const fs::path ckpt = fs::path(logdir) / "checkpoint.pt";
   if (!fs::exists(config)) throw Error("logdir '" + logdir + "' holds no run (no config.yaml)");
@@ -311,7 +312,9 @@ CheckpointEval evaluate_checkpoint(const std::string& logdir, int episodes, uint
   agent->eval();
   Driver driver(envs);
   PolicyState state = agent->initial_policy_state(1);
-  return {cfg.task, play_episodes(driver, agent_policy(agent, state, PolicyMode::eval), episodes, nullptr)};
+  StepFn show;
+  if (on_frame) show = [&](int env, const uint8_t*, const float*, const TimeStep&) { on_frame(envs.env(env).render()); };
+  return {cfg.task, play_episodes(driver, agent_policy(agent, state, PolicyMode::eval), episodes, show)};
 }
 
 }  // namespace dreamer

@@ -1,4 +1,4 @@
-// The runs behind `dreamer train` and `dreamer eval`: collect, learn from replay, evaluate, log, checkpoint.
+// The runs behind `dreamer train`, `eval` and `play`: collect, learn from replay, evaluate, log, checkpoint.
 #pragma once
 
 #include <atomic>
@@ -53,8 +53,13 @@ struct CheckpointEval {
   ReturnStats stats;
 };
 
+/// Receives each frame the evaluation env shows (its render(): the reset, then every step).
+using FrameFn = std::function<void(const Image&)>;
+
 /// Plays `episodes` episodes with the greedy policy of the run in `logdir` (its config.yaml and
-/// checkpoint.pt), on an env seeded from `seed`. Throws dreamer::Error when the logdir holds no run.
-CheckpointEval evaluate_checkpoint(const std::string& logdir, int episodes, uint64_t seed, int threads = 0);
+/// checkpoint.pt), on an env seeded from `seed`; `on_frame` (optional) sees every frame, for
+/// `dreamer play`. Throws dreamer::Error when the logdir holds no run.
+CheckpointEval evaluate_checkpoint(const std::string& logdir, int episodes, uint64_t seed, int threads = 0,
+                                   const FrameFn& on_frame = nullptr);
 
 }  // namespace dreamer
