@@ -30,6 +30,7 @@ grep -q "prefill" "$work/first.log" || fail "the first run did not prefill"
 for f in config.yaml metrics.jsonl checkpoint.pt; do [ -s "$work/run/$f" ] || fail "run wrote no $f"; done
 ls "$work/run/train_episodes"/*.npz >/dev/null || fail "no episodes on disk"
 grep -q '"model_loss"' "$work/run/metrics.jsonl" || fail "no model_loss logged"
+ls "$work/run/videos"/openl_*.gif >/dev/null || fail "no open-loop prediction video"
 # numpy reads the episodes: shapes and flags as written (Debian's python3 with python3-numpy).
 /usr/bin/python3 - "$work/run/train_episodes" <<'PY' || fail "numpy could not read the episodes"
 import glob, sys

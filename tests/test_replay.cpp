@@ -125,6 +125,26 @@ TEST(Replay, CarriesTheRestOfAChunkIntoTheNextRow) {
   for (size_t i = 0; i < stream.size(); ++i) EXPECT_EQ(stream[i], float(i % 20)) << i;
 }
 
+TEST(Replay, ReportSamplesLeaveTheTrainingStreamAlone) {
+  auto filled = [] {
+    Replay replay(replay_cfg(/*minlen=*/3, /*maxlen=*/9), kSpace, 2, /*seed=*/5);
+    for (int i = 0; i < 4; ++i)
+      replay.add_episode(std::make_shared<const Episode>(counting_episode(7 + 3 * i, 2, 100 * i)));
+    return replay;
+  };
+  Replay plain = filled(), interleaved = filled();
+  bool report_differs = false;
+  for (int call = 0; call < 5; ++call) {
+    auto report = interleaved.sample(2, 5, SampleStream::report);
+    auto train = interleaved.sample(3, 4);
+    auto expected = plain.sample(3, 4);
+    EXPECT_TRUE(torch::equal(train.reward, expected.reward)) << "call " << call;
+    EXPECT_TRUE(torch::equal(train.is_first, expected.is_first)) << "call " << call;
+    report_differs |= !torch::equal(report.reward.slice(0, 0, 2).slice(1, 0, 4), expected.reward.slice(0, 0, 2));
+  }
+  EXPECT_TRUE(report_differs);  // the report stream is a stream of its own
+}
+
 TEST(Replay, SkipsShortEpisodesAndKeepsCapacity) {
   Replay replay(replay_cfg(3, 5, /*capacity=*/20), kSpace, 2, 0);
   replay.add_episode(std::make_shared<const Episode>(counting_episode(2)));

@@ -1,5 +1,8 @@
-// Coloured rendering of boolean boards, shared by MinAtar and the debug tasks.
+// Coloured rendering of boolean boards, shared by MinAtar and the debug tasks, and of any observation.
 #include "envs/board.h"
+
+#include "dreamer/core/error.h"
+#include "dreamer/envs/render.h"
 
 namespace dreamer {
 
@@ -26,6 +29,20 @@ Image render_board(const uint8_t* obs, int height, int width, int channels, int 
         for (int x = c * scale; x < (c + 1) * scale; ++x) std::memcpy(&image.rgb[(size_t(y) * image.width + x) * 3], colour, 3);
     }
   }
+  return image;
+}
+
+Image render_observation(const uint8_t* obs, const ObsSpace& space, int board_scale) {
+  if (space.high == 1) return render_board(obs, space.height, space.width, space.channels, board_scale);
+  if (space.channels != 1 && space.channels != 3)
+    throw Error("render_observation: pixels need 1 or 3 channels, got " + std::to_string(space.channels));
+  Image image;
+  image.height = space.height;
+  image.width = space.width;
+  const size_t pixels = size_t(space.height) * space.width;
+  image.rgb.resize(pixels * 3);
+  for (size_t i = 0; i < pixels; ++i)
+    for (int c = 0; c < 3; ++c) image.rgb[i * 3 + c] = obs[i * space.channels + (space.channels == 3 ? c : 0)];
   return image;
 }
 

@@ -79,7 +79,8 @@ Episode load_episode(const std::string& path, const ObsSpace& space, int64_t act
 
 Replay::Replay(const ReplayConfig& cfg, const ObsSpace& obs_space, int64_t act_dim, uint64_t seed,
                std::string directory)
-    : cfg_(cfg), obs_space_(obs_space), act_dim_(act_dim), rng_(seed), directory_(std::move(directory)) {
+    : cfg_(cfg), obs_space_(obs_space), act_dim_(act_dim), directory_(std::move(directory)),
+      streams_{Stream(seed), Stream(seed ^ 0x9e3779b97f4a7c15ULL)} {
   if (cfg_.minlen < 1 || cfg_.maxlen < cfg_.minlen)
     throw Error("config: replay.minlen " + std::to_string(cfg_.minlen) + " and replay.maxlen " +
                 std::to_string(cfg_.maxlen) + " must satisfy 1 <= minlen <= maxlen");
@@ -137,7 +138,7 @@ void Replay::enforce_capacity() {
   }
 }
 
-Batch Replay::sample(int64_t B, int64_t T) {
+Batch Replay::sample(int64_t B, int64_t T, SampleStream which) {
   if (episodes_.empty()) throw Error("replay: no finished episode to sample from yet");
   const int64_t obs_size = obs_space_.size();
   auto image = torch::empty({B, T, obs_space_.height, obs_space_.width, obs_space_.channels}, torch::kUInt8);
@@ -150,11 +151,12 @@ Batch Replay::sample(int64_t B, int64_t T) {
   float* rew = reward.data_ptr<float>();
   bool* first = is_first.data_ptr<bool>();
   bool* term = is_terminal.data_ptr<bool>();
-  auto uniform = [&](int64_t n) { return std::uniform_int_distribution<int64_t>(0, n - 1)(rng_); };
+  Stream& stream = streams_[which == SampleStream::train ? 0 : 1];
+  auto uniform = [&](int64_t n) { return std::uniform_int_distribution<int64_t>(0, n - 1)(stream.rng); };
   for (int64_t b = 0; b < B; ++b) {
     int64_t filled = 0;
     while (filled < T) {
-      if (pending_.length == 0) {
+      if (stream.length == 0) {
         auto episode = episodes_[size_t(uniform(int64_t(episodes_.size())))];
         const int64_t total = episode->length();
         int64_t length = std::min<int64_t>(total, cfg_.maxlen);
@@ -162,25 +164,28 @@ Batch Replay::sample(int64_t B, int64_t T) {
         length = std::max<int64_t>(std::min<int64_t>(cfg_.minlen, total), length);
         int64_t upper = total - length + 1;
         if (cfg_.prioritize_ends) upper += cfg_.minlen;
-        pending_ = {episode, std::min(uniform(upper), total - length), length, true};
+        stream.episode = episode;
+        stream.start = std::min(uniform(upper), total - length);
+        stream.length = length;
+        stream.fresh = true;
       }
-      const Episode& ep = *pending_.episode;
-      const int64_t start = pending_.start;
-      const int64_t n = std::min(pending_.length, T - filled);
+      const Episode& ep = *stream.episode;
+      const int64_t start = stream.start;
+      const int64_t n = std::min(stream.length, T - filled);
       const int64_t at = b * T + filled;
       std::memcpy(img + at * obs_size, ep.image.data() + start * obs_size, size_t(n * obs_size));
       std::memcpy(act + at * act_dim_, ep.action.data() + start * act_dim_, size_t(n * act_dim_) * sizeof(float));
       for (int64_t i = 0; i < n; ++i) {
         rew[at + i] = ep.reward[size_t(start + i)];
-        first[at + i] = (i == 0 && pending_.fresh) || ep.is_first[size_t(start + i)];
+        first[at + i] = (i == 0 && stream.fresh) || ep.is_first[size_t(start + i)];
         term[at + i] = ep.is_terminal[size_t(start + i)];
       }
       filled += n;
       // What did not fit continues the next row (or the next batch), unmarked.
-      pending_.start += n;
-      pending_.length -= n;
-      pending_.fresh = false;
-      if (pending_.length == 0) pending_.episode.reset();
+      stream.start += n;
+      stream.length -= n;
+      stream.fresh = false;
+      if (stream.length == 0) stream.episode.reset();
     }
   }
   return {image, action, reward, is_first, is_terminal};

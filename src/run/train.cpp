@@ -15,6 +15,7 @@
 #include "dreamer/model/agent.h"
 #include "dreamer/replay/replay.h"
 #include "dreamer/run/driver.h"
+#include "dreamer/run/openl_video.h"
 #include "io/atomic_file.h"
 
 namespace fs = std::filesystem;
@@ -251,6 +252,13 @@ void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<b
                      {"eval_length", stats.mean_length}});
     progress.eval_return = stats.mean_return;
     progress.has_eval = true;
+    // The world model's open-loop predictions (official: 6 sequences, 5 context steps).
+    if (replay.episodes() > 0 && cfg.dataset.length > 1) {
+      const int64_t context = std::min<int64_t>(5, cfg.dataset.length - 1);
+      auto batch = replay.sample(std::min<int64_t>(6, cfg.dataset.batch), cfg.dataset.length, SampleStream::report);
+      const Video video = openl_video(*agent->wm, batch.to(device), context, envs.obs_space());
+      log.video("openl", video.rgb, int(video.frames), int(video.height), int(video.width), 3, step);
+    }
   };
 
   // Prefill: random episodes until the replay holds `prefill` agent steps (skipped on resume).

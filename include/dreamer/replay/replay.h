@@ -40,6 +40,10 @@ void save_episode(const std::string& path, const Episode& episode);
 /// or does not fit `obs_space` / `act_dim`.
 Episode load_episode(const std::string& path, const ObsSpace& obs_space, int64_t act_dim);
 
+/// Replay keeps one sampling stream for training and one for reports (videos), so that drawing a
+/// report batch leaves the training batches as they would have been.
+enum class SampleStream { train, report };
+
 class Replay {
  public:
   /// directory: where finished episodes are written as .npz ("" keeps them in memory only).
@@ -58,8 +62,8 @@ class Replay {
   /// replay does: an episode uniformly, a chunk length in [minlen, maxlen], a start uniformly (the
   /// end favoured with prioritize_ends). A chunk's first step is marked is_first; the part of a
   /// chunk that does not fit a row starts the next row (or the next call's first), unmarked, so
-  /// no sampled step is dropped.
-  Batch sample(int64_t batch, int64_t length);
+  /// no sampled step is dropped. Each SampleStream has its own generator and carried chunk.
+  Batch sample(int64_t batch, int64_t length, SampleStream stream = SampleStream::train);
 
   int64_t steps() const { return steps_; }  // steps held in finished episodes
   int64_t episodes() const { return int64_t(episodes_.size()); }
@@ -73,16 +77,18 @@ class Replay {
   ReplayConfig cfg_;
   ObsSpace obs_space_;
   int64_t act_dim_;
-  std::mt19937_64 rng_;
   std::string directory_;
   std::deque<std::shared_ptr<const Episode>> episodes_;
   std::map<int, Episode> ongoing_;
-  // The rest of the chunk the last row cut (length 0: none).
-  struct Pending {
+  // A sampling stream: its generator and the rest of the chunk its last row cut (length 0: none).
+  struct Stream {
+    explicit Stream(uint64_t seed) : rng(seed) {}
+    std::mt19937_64 rng;
     std::shared_ptr<const Episode> episode;
     int64_t start = 0, length = 0;
     bool fresh = false;  // nothing of it was used yet: its first step is marked is_first
-  } pending_;
+  };
+  Stream streams_[2];
   int64_t steps_ = 0;
   int64_t bytes_ = 0;
   int64_t next_file_ = 0;  // counter at the start of file names: keeps them unique and ordered
