@@ -108,5 +108,9 @@ assert abs(r["gflops_per_update"] - 1.6) < 0.1, r["gflops_per_update"]  # counte
 assert set(r["phases_ms"]) == {"wm_forward", "wm_backward", "imagination", "ac_backward", "optimizer"}
 PY
 expect_error 2 "preset 'nosuch'" -- "$dreamer" bench --model --presets nosuch
+# Atari aggregates of a published agent; runs without an Atari evaluation are named.
+"$dreamer" score --published rainbow_sticky_2e8 --json | grep -q '"gamer_median":1.47' || fail "score --published"
+expect_error 2 "no Atari run" -- "$dreamer" score --runs "$work"
+expect_error 2 "exactly one of" -- "$dreamer" score
 
 echo "cli smoke: ok"

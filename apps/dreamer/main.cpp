@@ -8,11 +8,14 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <map>
+#include <vector>
 
 #include "dreamer/core/config.h"
 #include "dreamer/core/error.h"
 #include "dreamer/envs/evaluate.h"
 #include "dreamer/io/gif.h"
+#include "dreamer/run/score.h"
 #include "dreamer/run/train.h"
 #include "envs/env_bench.h"
 #include "model/update_bench.h"
@@ -172,6 +175,52 @@ int run_play(const std::string& logdir, const std::string& out, int episodes, ui
   return 0;
 }
 
+// `dreamer score`: Atari aggregates of the runs under a directory, or of a published agent.
+int run_score(const std::string& runs_dir, const std::string& published, std::string baselines_path, bool json) {
+  if (runs_dir.empty() == published.empty()) throw dreamer::Error("score: give exactly one of --runs and --published");
+  if (baselines_path.empty()) baselines_path = dreamer::default_atari_baselines_path();
+  const auto baselines = dreamer::load_atari_baselines(baselines_path);
+  std::map<std::string, double> scores;
+  std::map<std::string, int> runs;
+  std::vector<std::string> skipped;
+  if (!published.empty()) {
+    scores = dreamer::published_atari_scores(published, baselines);
+  } else {
+    for (const auto& [game, finals] : dreamer::collect_atari_scores(runs_dir, &skipped)) {
+      double sum = 0;
+      for (double s : finals) sum += s;
+      scores[game] = sum / double(finals.size());
+      runs[game] = int(finals.size());
+    }
+    if (scores.empty())
+      throw dreamer::Error("score: no Atari run with an evaluation under '" + runs_dir + "'" +
+                           (skipped.empty() ? std::string() : " (skipped: " + skipped.front() + ", ...)"));
+  }
+  const auto agg = dreamer::aggregate_atari(scores, baselines, runs);
+  if (json) {
+    nlohmann::json games = nlohmann::json::array();
+    for (const auto& g : agg.games)
+      games.push_back({{"game", g.game}, {"score", g.score}, {"runs", g.runs},
+                       {"gamer", g.gamer ? nlohmann::json(*g.gamer) : nlohmann::json(nullptr)},
+                       {"record", g.record ? nlohmann::json(*g.record) : nlohmann::json(nullptr)}});
+    std::cout << nlohmann::json{{"games", games}, {"aggregated_games", agg.gamer_games},
+                                {"gamer_median", agg.gamer_median}, {"gamer_mean", agg.gamer_mean},
+                                {"record_mean", agg.record_mean}, {"clipped_record_mean", agg.clipped_record_mean},
+                                {"skipped", skipped}}
+                     .dump()
+              << "\n";
+    return 0;
+  }
+  auto cell = [](const std::optional<double>& v) { return v ? fmt::format("{:.3f}", *v) : std::string("-"); };
+  fmt::print("{:<20} {:>12} {:>5} {:>10} {:>10}\n", "game", "score", "runs", "gamer", "record");
+  for (const auto& g : agg.games)
+    fmt::print("{:<20} {:>12.1f} {:>5} {:>10} {:>10}\n", g.game, g.score, g.runs, cell(g.gamer), cell(g.record));
+  fmt::print("over {} games: gamer median {:.2f}, gamer mean {:.2f}, record mean {:.3f}, clipped record mean {:.3f}\n",
+             agg.gamer_games, agg.gamer_median, agg.gamer_mean, agg.record_mean, agg.clipped_record_mean);
+  for (const auto& s : skipped) fmt::print("skipped {}\n", s);
+  return 0;
+}
+
 void print_update_bench(const dreamer::UpdateBenchResult& r, bool json) {
   const double speedup = r.baseline_ms_per_update > 0 ? r.baseline_ms_per_update / r.ms_per_update : 0;
   const double scaling = r.ms_per_update_1thread > 0 ? r.ms_per_update_1thread / r.ms_per_update : 0;
@@ -288,6 +337,13 @@ int main(int argc, char** argv) {
   play->add_option("--max-frames", play_max_frames, "Frames kept at most (the episodes still finish)");
   play->add_flag("--json", json, "Print one JSON object");
 
+  std::string score_runs, score_published, score_baselines;
+  auto* score = app.add_subcommand("score", "Atari aggregate scores (gamer median/mean, record mean, clipped record mean)");
+  score->add_option("--runs", score_runs, "Directory whose Atari runs (and their subdirectories') are scored");
+  score->add_option("--published", score_published, "A published agent instead: dreamerv2, rainbow_sticky_2e8, ...");
+  score->add_option("--baselines", score_baselines, "Baseline scores JSON (default: data/atari_baselines.json)");
+  score->add_flag("--json", json, "Print one JSON object");
+
   bool bench_envs = false;
   double bench_seconds = 1.0;
   auto* bench = app.add_subcommand("bench", "Throughput benchmarks (see docs/PERFORMANCE.md)");
@@ -331,6 +387,7 @@ int main(int argc, char** argv) {
       eval_opts.collect(eval, named({{"task", task}, {"seed", seed}, {"threads", threads}}));
       return run_eval(eval_opts, logdir, policy, episodes, json);
     }
+    if (score->parsed()) return run_score(score_runs, score_published, score_baselines, json);
     if (play->parsed())
       return run_play(logdir, play_out, play_episodes, play_seed, play_threads, play_fps, play_max_frames, json);
     if (bench->parsed()) return run_bench(bench_envs, bench_model, bench_seconds, update_opts, json);
