@@ -114,7 +114,7 @@ def main():
     axes[0].set_xlabel("environment frames")
     axes[1].set_xlabel("wall-clock hours of training")
     axes[0].set_ylabel("return")
-    axes[0].legend(fontsize=8, loc="upper left")
+    axes[0].legend(fontsize=8, loc="best")
     if args.title:
         fig.suptitle(args.title)
     fig.tight_layout()
