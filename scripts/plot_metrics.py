@@ -85,7 +85,9 @@ def main():
             sys.exit(f"plot_metrics: --hline '{spec}' is not LABEL=VALUE with a number")
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
-    for run in args.runs:
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for number, run in enumerate(args.runs):
+        color = colors[number % len(colors)]  # a run's train and eval curves share its colour
         records = read_metrics(run)
         hours = training_hours(records, args.max_gap)
         name = os.path.basename(os.path.normpath(run))
@@ -96,15 +98,15 @@ def main():
         for ax, x_index in ((axes[0], 0), (axes[1], 1)):
             if trains:
                 xs = [t[x_index] for t in trains]
-                ax.plot(xs, running_mean([t[2] for t in trains], args.smooth), alpha=0.45,
+                ax.plot(xs, running_mean([t[2] for t in trains], args.smooth), alpha=0.45, color=color,
                         label=f"{name} train (mean of {args.smooth} episodes)")
             if evals:
                 xs = [e[x_index] for e in evals]
                 mean = [e[2] for e in evals]
                 err = [e[3] for e in evals]
-                ax.plot(xs, mean, marker="o", markersize=3, label=f"{name} eval")
+                ax.plot(xs, mean, marker="o", markersize=3, color=color, label=f"{name} eval")
                 ax.fill_between(xs, [m - s for m, s in zip(mean, err)], [m + s for m, s in zip(mean, err)],
-                                alpha=0.2)
+                                color=color, alpha=0.2)
     for ax in axes:
         for label, value in hlines:
             ax.axhline(value, linestyle="--", linewidth=1, color="gray")
