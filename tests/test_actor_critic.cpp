@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
 #include "dreamer/model/agent.h"
 #include "dreamer/nets/dist.h"
@@ -133,6 +134,40 @@ TEST(ActorCritic, ImaginationUsesTheReplayDiscountFirstAndCumulativeWeights) {
   EXPECT_TRUE(torch::allclose(seq.weight.slice(0, 0, 5), expected.slice(0, 0, 5), 1e-5, 1e-6));
   EXPECT_TRUE((seq.weight.select(0, 5).slice(0, 1) == 0).all().item<bool>());
   EXPECT_TRUE((seq.action.select(1, 0) == 0).all().item<bool>());
+}
+
+TEST(ActorCritic, ImagStartsDrawsDistinctStartStatesWithTheirOwnReplayDiscount) {
+  auto cfg = preset({"debug"}, {{"imag_starts", "3"}});
+  torch::manual_seed(7);
+  Agent agent(cfg, square_space(), square_actions());
+  auto batch = moving_square(2, 4);
+  batch.is_terminal[0][1] = true;
+  batch.is_terminal[1][0] = true;
+  batch.is_terminal[1][3] = true;
+  auto post = agent->wm->loss(batch).post.detach();
+  // Tag each of the 8 start states with its flat index in its first deterministic unit.
+  post.deter.select(-1, 0).copy_(torch::arange(8, torch::kFloat32).reshape({2, 4}));
+  auto seq = agent->ac->imagine(*agent->wm, post, batch.is_terminal, false);
+  ASSERT_EQ(seq.feat.size(0), 3);
+  auto terminal = batch.is_terminal.flatten();
+  std::set<int64_t> seen;
+  for (int64_t i = 0; i < 3; ++i) {
+    // The start state is one of the eight posteriors, and its first discount is that step's.
+    const int64_t match = int64_t(seq.state.deter[i][0][0].item<float>());
+    ASSERT_TRUE(match >= 0 && match < 8) << "start " << i;
+    EXPECT_TRUE(torch::equal(seq.state.deter[i][0], post.deter.flatten(0, 1)[match])) << "start " << i;
+    seen.insert(match);
+    const float expected = terminal[match].item<bool>() ? 0.0f : float(cfg.discount);
+    EXPECT_NEAR(seq.discount[i][0].item<float>(), expected, 1e-6) << "start " << i;
+  }
+  EXPECT_EQ(seen.size(), 3u);
+  // More starts than states, or 0, means every state once, in order.
+  for (const char* all : {"0", "100"}) {
+    Agent every(preset({"debug"}, {{"imag_starts", all}}), square_space(), square_actions());
+    auto p = every->wm->loss(batch).post.detach();
+    auto s = every->ac->imagine(*every->wm, p, batch.is_terminal, false);
+    EXPECT_TRUE(torch::equal(s.state.deter.select(1, 0), p.deter.flatten(0, 1))) << "imag_starts " << all;
+  }
 }
 
 TEST(ActorCritic, TargetCriticChangesOnlyOnItsSchedule) {

@@ -1,6 +1,7 @@
 // Model FLOPs of one DreamerV2 update, counted from the layer shapes of a config.
 #include "model/flops.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace dreamer {
@@ -74,11 +75,12 @@ UpdateFlops update_flops(const Config& cfg, const ObsSpace& obs, const ActSpace&
   const double actor = mlp(feat, widths(cfg.actor.layers, cfg.actor.units), act.discrete ? A : 2 * A);
   const double critic = mlp(feat, widths(cfg.critic.layers, cfg.critic.units), 1);
 
-  const double N = double(cfg.dataset.batch) * cfg.dataset.length;  // start states
+  const double BT = double(cfg.dataset.batch) * cfg.dataset.length;  // replayed steps
+  const double N = cfg.imag_starts > 0 ? std::min(BT, double(cfg.imag_starts)) : BT;  // start states
   const double H = cfg.imag_horizon;
   UpdateFlops f;
   // Forward, then a backward of twice the forward.
-  f.world_model = 3 * N * (enc.flops + img_step + obs_extra + decoder(cfg.decoder, feat, obs) + reward + discount);
+  f.world_model = 3 * BT * (enc.flops + img_step + obs_extra + decoder(cfg.decoder, feat, obs) + reward + discount);
 
   const double rollout = N * (H * img_step + (H + 1) * actor);  // states 0..H, an action sampled in each
   const double heads = N * (H + 1) * (reward + discount + critic);  // target critic on every state

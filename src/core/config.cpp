@@ -243,6 +243,7 @@ void validate(const Config& c) {
   require(c.render_size.size() == 2, "render_size", std::to_string(c.render_size.size()) + " values",
           "[height, width]");
   require(c.imag_horizon >= 1, "imag_horizon", std::to_string(c.imag_horizon), "at least 1");
+  require(c.imag_starts >= 0, "imag_starts", std::to_string(c.imag_starts), "0 (every start state) or a count");
   for (auto [key, value] : {std::pair<const char*, int64_t>{"log_every", c.log_every}, {"eval_every", c.eval_every},
                             {"train_every", c.train_every}, {"slow_target_update", c.slow_target_update},
                             {"steps", c.steps}})
@@ -328,6 +329,7 @@ ResolvedConfig from_tree(const YAML::Node& tree) {
   r("discount", c.discount);
   r("discount_lambda", c.discount_lambda);
   r("imag_horizon", c.imag_horizon);
+  r("imag_starts", c.imag_starts);
   r("actor_grad", c.actor_grad);
   r("actor_grad_mix", c.actor_grad_mix);
   r("actor_ent", c.actor_ent);

@@ -128,6 +128,14 @@ Imagination ActorCriticImpl::imagine(WorldModelImpl& wm, const RSSMState& start,
                                      bool grad) {
   torch::AutoGradMode grad_mode(grad);
   auto flat = start.map([](const torch::Tensor& t) { return t.flatten(0, 1); });
+  auto terminal = is_terminal.flatten();
+  if (cfg.imag_starts > 0 && cfg.imag_starts < flat.deter.size(0)) {
+    // imag_starts of the B x T start states, drawn uniformly without replacement (the paper uses all).
+    auto pick = torch::randperm(flat.deter.size(0), torch::TensorOptions().dtype(torch::kLong))
+                    .slice(0, 0, cfg.imag_starts);
+    flat = flat.map([&](const torch::Tensor& t) { return t.index_select(0, pick.to(t.device())); });
+    terminal = terminal.index_select(0, pick.to(terminal.device()));
+  }
   const int64_t N = flat.deter.size(0);
   auto policy = [&](const torch::Tensor& feat) { return actor_dist(feat.detach()).sample(); };
   auto [states, chosen] = wm.rssm->rollout(policy, flat, cfg.imag_horizon);
@@ -141,7 +149,7 @@ Imagination ActorCriticImpl::imagine(WorldModelImpl& wm, const RSSMState& start,
   if (wm.discount_head) {
     auto disc = torch::sigmoid(wm.discount_logits(seq.feat));
     // The start state's discount is known from replay.
-    auto true_first = (1 - is_terminal.flatten().to(disc.dtype())) * cfg.discount;
+    auto true_first = (1 - terminal.to(disc.dtype())) * cfg.discount;
     seq.discount = torch::cat({true_first.unsqueeze(1), disc.slice(1, 1)}, 1);
   } else {
     seq.discount = torch::full({N, steps}, cfg.discount, seq.feat.options());

@@ -146,6 +146,7 @@ struct Config {
   double discount = 0;
   double discount_lambda = 0;
   int imag_horizon = 0;
+  int64_t imag_starts = 0;  // start states drawn per update from the B x T posteriors, 0 = all
   std::string actor_grad;
   double actor_grad_mix = 0;
   double actor_ent = 0;

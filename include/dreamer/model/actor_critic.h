@@ -50,8 +50,9 @@ struct ActorCriticImpl : torch::nn::Module {
   torch::Tensor target_value(const torch::Tensor& feat);
 
   /// Imagines `imag_horizon` steps with the world model's prior and the actor from every start
-  /// state [B, T, ...] (detached posteriors). is_terminal: [B, T] from replay. With grad = false the
-  /// rollout builds no autograd graph (enough for REINFORCE).
+  /// state [B, T, ...] (detached posteriors), or from `imag_starts` of them drawn uniformly: N is
+  /// B x T or imag_starts. is_terminal: [B, T] from replay. With grad = false the rollout builds no
+  /// autograd graph (enough for REINFORCE).
   Imagination imagine(WorldModelImpl& wm, const RSSMState& start, const torch::Tensor& is_terminal, bool grad);
 
   /// One actor and one critic update from the start states; then the slow target's schedule.
