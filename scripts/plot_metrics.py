@@ -2,12 +2,13 @@
 """Plots returns from dreamer runs' metrics.jsonl against environment frames and wall-clock hours.
 
 Usage: scripts/plot_metrics.py RUN_DIR [RUN_DIR ...] -o plot.png [--hline LABEL=VALUE ...]
-         [--title TEXT] [--max-gap SECONDS] [--smooth N]
+         [--label NAME ...] [--budget-hours H] [--title TEXT] [--max-gap SECONDS] [--smooth N]
 
 Each RUN_DIR (or a metrics.jsonl path) gives one curve per panel: the eval return (mean over the
 evaluation episodes, with its standard error as a band) and the training episodes' return as a
 running mean of N episodes. Wall-clock time comes from each line's "time" field; pauses longer than
---max-gap seconds (a stopped and resumed run) are left out of the hours. Needs Debian's
+--max-gap seconds (a stopped and resumed run) are left out of the hours. --label names the runs in
+order (default: the directory name); --budget-hours draws a time budget on the hours panel. Needs Debian's
 python3-matplotlib (scripts/install-deps.sh installs it).
 """
 import argparse
@@ -69,6 +70,9 @@ def main():
     parser.add_argument("-o", "--output", required=True, help="PNG file to write")
     parser.add_argument("--hline", action="append", default=[], metavar="LABEL=VALUE",
                         help="a reference return drawn as a dashed line (repeatable)")
+    parser.add_argument("--label", action="append", default=[], metavar="NAME",
+                        help="legend name of the next run, in order (repeatable)")
+    parser.add_argument("--budget-hours", type=float, help="a wall-clock budget drawn on the hours panel")
     parser.add_argument("--title", default="")
     parser.add_argument("--max-gap", type=float, default=600.0, help="longest pause counted as training (s)")
     parser.add_argument("--smooth", type=int, default=50, help="training episodes per running mean")
@@ -84,13 +88,16 @@ def main():
         if not sep or not label:
             sys.exit(f"plot_metrics: --hline '{spec}' is not LABEL=VALUE with a number")
 
+    if len(args.label) > len(args.runs):
+        sys.exit(f"plot_metrics: {len(args.label)} --label names for {len(args.runs)} runs")
+
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for number, run in enumerate(args.runs):
         color = colors[number % len(colors)]  # a run's train and eval curves share its colour
         records = read_metrics(run)
         hours = training_hours(records, args.max_gap)
-        name = os.path.basename(os.path.normpath(run))
+        name = args.label[number] if number < len(args.label) else os.path.basename(os.path.normpath(run))
         evals = [(r["step"], h, r["eval_return"], r.get("eval_return_stderr") or 0.0)
                  for r, h in zip(records, hours) if r.get("eval_return") is not None]
         trains = [(r["step"], h, r["train_return"]) for r, h in zip(records, hours)
@@ -113,6 +120,11 @@ def main():
             ax.annotate(label, (0, value), xycoords=("axes fraction", "data"), fontsize=8,
                         xytext=(3, 2), textcoords="offset points", color="dimgray")
         ax.grid(alpha=0.3)
+    if args.budget_hours is not None:
+        axes[1].axvline(args.budget_hours, linestyle=":", linewidth=1, color="black")
+        axes[1].annotate(f"{args.budget_hours:g} h budget", (args.budget_hours, 0),
+                         xycoords=("data", "axes fraction"), fontsize=8, xytext=(-3, 3),
+                         textcoords="offset points", ha="right")
     axes[0].set_xlabel("environment frames")
     axes[1].set_xlabel("wall-clock hours of training")
     axes[0].set_ylabel("return")
