@@ -13,9 +13,13 @@ using namespace dreamer::testing;
 
 namespace {
 
-// Restores the default kernels when a test ends, also on failure.
+// Restores the default kernels and the thread count when a test ends, also on failure.
 struct KernelsGuard {
-  ~KernelsGuard() { set_kernels(Kernels::fast); }
+  int threads = at::get_num_threads();
+  ~KernelsGuard() {
+    set_kernels(Kernels::fast);
+    at::set_num_threads(threads);
+  }
 };
 
 void expect_close(const torch::Tensor& a, const torch::Tensor& b, double tol, const std::string& what) {
@@ -101,11 +105,13 @@ TEST(OneHotLinear, WorksWithoutADenseRest) {
 
 // One whole update of the debug preset, fast vs plain kernels, from equal agents under one seed:
 // the same metrics and the same parameters afterwards, within float tolerance. The second case
-// has 16 x 16 latents, wide enough for the one-hot gather.
+// has 16 x 16 latents, wide enough for the one-hot gather, which the fast kernels use on one
+// thread only (so the test runs on one).
 class KernelsAgree : public ::testing::TestWithParam<int> {};
 
 TEST_P(KernelsAgree, FastAndPlainUpdatesAgreeOnTheDebugPreset) {
   KernelsGuard guard;
+  at::set_num_threads(1);
   const std::string latents = std::to_string(GetParam());
   const Config cfg = preset({"debug"}, {{"rssm.stoch", latents}, {"rssm.discrete", latents}});
   auto batch = moving_square(4, 10);
@@ -129,3 +135,13 @@ TEST_P(KernelsAgree, FastAndPlainUpdatesAgreeOnTheDebugPreset) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Latents, KernelsAgree, ::testing::Values(8, 16));
+
+// The executables link tcmalloc (CMake DREAMER_TCMALLOC) and must really run on it: the linker
+// drops a library that no symbol names unless told otherwise.
+TEST(Allocator, TheTestBinaryRunsOnTheConfiguredMalloc) {
+#ifdef DREAMER_EXPECT_TCMALLOC
+  EXPECT_EQ(allocator_name(), "tcmalloc");
+#else
+  EXPECT_EQ(allocator_name(), "system");
+#endif
+}

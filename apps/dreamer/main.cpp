@@ -229,6 +229,7 @@ void print_update_bench(const dreamer::UpdateBenchResult& r, bool json) {
                      {"preset", r.preset},
                      {"threads", r.threads},
                      {"precision", r.precision},
+                     {"allocator", r.allocator},
                      {"batch", r.batch},
                      {"length", r.length},
                      {"horizon", r.horizon},
@@ -265,10 +266,10 @@ void print_update_bench(const dreamer::UpdateBenchResult& r, bool json) {
   }
   fmt::print("{:<14} split (ms):{}\n", "", split);
   fmt::print("{:<14} {:.1f} GFLOP/update ({:.1f} world model, {:.1f} actor-critic), {:.1f} GFLOP/s = {:.0f}% of "
-             "{:.0f} peak; peak RSS {:.0f} MB; act {:.3f} ms p50, {:.3f} ms p99, plain {:.3f} ms p50 ({} threads, precision {})\n",
+             "{:.0f} peak; peak RSS {:.0f} MB; act {:.3f} ms p50, {:.3f} ms p99, plain {:.3f} ms p50 ({} threads, precision {}, {} malloc)\n",
              "", r.gflops_per_update, r.wm_gflops, r.ac_gflops, r.achieved_gflops,
              100 * r.achieved_gflops / r.peak_gflops, r.peak_gflops, r.peak_rss_mb, r.act_ms_p50, r.act_ms_p99,
-             r.baseline_act_ms_p50, r.threads, r.precision);
+             r.baseline_act_ms_p50, r.threads, r.precision, r.allocator);
 }
 
 int run_bench(bool envs, bool model, double seconds, dreamer::UpdateBenchOptions update_opts, bool json) {

@@ -150,6 +150,7 @@ std::vector<UpdateBenchResult> bench_updates(const UpdateBenchOptions& opts,
     r.preset = preset;
     r.threads = threads;
     r.precision = cfg.precision;
+    r.allocator = allocator_name();
     r.batch = cfg.dataset.batch;
     r.length = cfg.dataset.length;
     r.horizon = cfg.imag_horizon;

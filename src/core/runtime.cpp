@@ -4,6 +4,8 @@
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
+#include <dlfcn.h>
+
 #include <atomic>
 #include <thread>
 
@@ -18,6 +20,12 @@ int set_threads(int threads) {
   at::set_num_threads(threads);
   at::globalContext().setFlushDenormal(true);
   return at::get_num_threads();
+}
+
+std::string allocator_name() {
+  // tcmalloc exports tc_version(); looked up at run time so that the library itself does not
+  // depend on which malloc the embedding program chose.
+  return dlsym(RTLD_DEFAULT, "tc_version") != nullptr ? "tcmalloc" : "system";
 }
 
 namespace {

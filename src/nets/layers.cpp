@@ -37,14 +37,18 @@ torch::Tensor linear_rows(const torch::Tensor& x, const torch::Tensor& weight, c
 }
 
 torch::Tensor apply_linear(torch::nn::Linear& layer, const torch::Tensor& x, const OneHotInput& onehot) {
-  // Under bf16 autocast the dense product runs on bf16 matrix units and beats the float32 gather
-  // (measured: minatar imagination 764 ms dense vs 987 ms gathered).
-  // Below ~256 one-hot inputs the dense product is as fast (the debug preset's 8 x 8 latents: the
-  // gathered imagination took 20.8 ms, the dense one 16.4 ms).
-  constexpr int64_t kMinOneHotWidth = 256;
+  // When the gather beats the dense product (session 6, Sapphire Rapids, [M, 1224] -> 200 and
+  // [M, 1624] -> 600 with 32 x 32 one-hot latents, docs/PERFORMANCE.md): on one thread from ~64
+  // rows on (800 rows: 1.99 vs 2.59 ms, 6.8 vs 8.9 ms), never on two threads (800 rows: 1.68 vs
+  // 1.48 ms, 5.1 vs 4.8 ms), and never for a few rows (one row, acting: 95 vs 11 us), where the
+  // transposed copy of the weight it makes on every call dominates. Below ~256 one-hot inputs
+  // (the debug preset's 8 x 8 latents) the dense product was as fast. Under bf16 autocast the dense
+  // product runs on bf16 matrix units and beats the float32 gather.
+  constexpr int64_t kMinOneHotWidth = 256, kMinRows = 64;
   const bool autocast = at::autocast::is_cpu_enabled() || at::autocast::is_enabled();
   if (onehot.width() >= kMinOneHotWidth && kernels() == Kernels::fast && !autocast && !x.requires_grad() &&
-      x.scalar_type() == torch::kFloat32 && x.is_cpu() && layer->weight.is_cpu())
+      x.scalar_type() == torch::kFloat32 && x.is_cpu() && layer->weight.is_cpu() && at::get_num_threads() == 1 &&
+      x.numel() >= kMinRows * x.size(-1))
     return onehot_linear(x, onehot, layer->weight, layer->bias);
   return linear_rows(x, layer->weight, layer->bias);
 }

@@ -18,13 +18,15 @@ Act parse_act(const std::string& name, const std::string& key = "act");
 torch::Tensor apply_act(Act act, const torch::Tensor& x);
 
 /// x W^T + b. With the fast kernels a single row goes through a matrix-vector product: BLAS's
-/// matrix product is ~9x slower on one row here (docs/PERFORMANCE.md), and acting runs one row
-/// per env. x: [..., in], weight: [out, in], bias: [out] or undefined -> [..., out]
+/// matrix product was ~9x slower on one row in session 2 (docs/PERFORMANCE.md; as fast in
+/// session 6 on a faster host), and acting runs one row per env. x: [..., in], weight: [out, in], bias: [out] or undefined -> [..., out]
 torch::Tensor linear_rows(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
 
 /// What layer(x) computes, through linear_rows, or through onehot_linear when `onehot` names a
 /// leading one-hot part of at least 256 inputs (below that the dense product is as fast), the fast
-/// kernels are on, no autocast is (bf16 products beat the float32 gather) and x needs no gradient.
+/// kernels are on, no autocast is (bf16 products beat the float32 gather), x needs no gradient,
+/// x has at least 64 rows and LibTorch runs one intra-op thread: the cases where the gather was
+/// measured faster than the dense product (docs/PERFORMANCE.md).
 torch::Tensor apply_linear(torch::nn::Linear& layer, const torch::Tensor& x, const OneHotInput& onehot = {});
 
 /// Linear -> optional LayerNorm -> activation. The official code's Dense + NormLayer + act.
