@@ -4,6 +4,7 @@
 
 #include "dreamer/core/runtime.h"
 #include "dreamer/model/agent.h"
+#include "dreamer/nets/coders.h"
 #include "dreamer/nets/conv_transpose.h"
 #include "dreamer/nets/onehot_linear.h"
 #include "helpers.h"
@@ -144,4 +145,55 @@ TEST(Allocator, TheTestBinaryRunsOnTheConfiguredMalloc) {
 #else
   EXPECT_EQ(allocator_name(), "system");
 #endif
+}
+
+// precision 16 runs the forward passes under bfloat16 autocast: one update of the debug preset
+// gives the float32 update's losses to bfloat16's precision, and leaves the parameters float32.
+TEST(Bf16, AnUpdateMatchesFloat32WithinBfloat16Precision) {
+  auto batch = moving_square(4, 10);
+  std::vector<Metrics> metrics;
+  for (const char* precision : {"32", "16"}) {
+    const Config cfg = preset({"debug"}, {{"precision", precision}});
+    torch::manual_seed(7);
+    Agent agent(cfg, square_space(), square_actions());
+    torch::manual_seed(8);
+    metrics.push_back(agent->train(batch));
+    for (const auto& p : agent->parameters()) ASSERT_EQ(p.scalar_type(), torch::kFloat32);
+  }
+  for (const char* name : {"image_loss", "reward_loss", "kl_loss", "model_loss", "critic_loss"}) {
+    ASSERT_TRUE(metrics[0].count(name) && metrics[1].count(name)) << name;
+    const double f32 = metrics[0].at(name), b16 = metrics[1].at(name);
+    EXPECT_TRUE(std::isfinite(b16)) << name;
+    EXPECT_NEAR(b16, f32, 3e-2 * std::max(1.0, std::abs(f32))) << name;
+  }
+  // ... and it did run in bfloat16: the losses are not bit-identical.
+  EXPECT_NE(metrics[0].at("image_loss"), metrics[1].at("image_loss"));
+}
+
+// The decoder's transposed convolutions are not an op autocast knows; under bf16 autocast they
+// run in bfloat16 all the same, the image comes out float32 and the gradient reaches the float32
+// weights.
+TEST(Bf16, TheDecoderRunsInBfloat16UnderAutocastAndItsWeightsGetFloat32Gradients) {
+  KernelsGuard guard;
+  const Config cfg = preset({"debug"}, {});
+  torch::manual_seed(3);
+  Decoder decoder(cfg.decoder, /*feat_dim=*/32, square_space());
+  auto feat = torch::randn({2, 3, 32});
+  auto f32 = decoder(feat);
+  torch::Tensor b16;
+  {
+    Bf16Autocast autocast(true, /*cuda=*/false);
+    b16 = decoder(feat);
+  }
+  EXPECT_EQ(b16.scalar_type(), torch::kFloat32);
+  ASSERT_EQ(b16.sizes(), f32.sizes());
+  const double diff = (b16 - f32).abs().max().item<double>();
+  EXPECT_GT(diff, 0.0);                                          // computed in bfloat16 ...
+  EXPECT_LT(diff, 5e-2 * std::max(1.0, f32.abs().max().item<double>()));  // ... to its precision
+  b16.square().sum().backward();
+  for (const auto& p : decoder->parameters()) {
+    ASSERT_TRUE(p.grad().defined());
+    EXPECT_EQ(p.grad().scalar_type(), torch::kFloat32);
+    EXPECT_GT(p.grad().abs().sum().item<double>(), 0.0);
+  }
 }
