@@ -56,6 +56,28 @@ TEST_P(ConvTranspose, ViaConvolutionMatchesConvTranspose2dAndItsGradients) {
 
 INSTANTIATE_TEST_SUITE_P(Strides, ConvTranspose, ::testing::Values(1, 2));
 
+// Under bf16 autocast the kernel runs in bfloat16 (LibTorch 1.13's CPU autocast leaves
+// ConvTranspose2d itself in float32), to bf16 precision of the float32 result, and float32 weights
+// get float32 gradients.
+TEST(ConvTranspose, ViaConvolutionRunsInTheAutocastDtype) {
+  torch::manual_seed(4);
+  auto x = torch::randn({2, 4, 5, 5});
+  auto w = torch::randn({4, 3, 3, 3}, torch::requires_grad());
+  auto b = torch::randn({3}, torch::requires_grad());
+  torch::Tensor out, plain;
+  {
+    Bf16Autocast autocast(true, /*cuda=*/false);
+    plain = torch::conv_transpose2d(x, w, b, 2);
+    out = conv_transpose2d_via_conv(x, w, b, 2);
+  }
+  EXPECT_EQ(plain.scalar_type(), torch::kFloat32);  // what the plain formulation runs in
+  ASSERT_EQ(out.scalar_type(), torch::kBFloat16);
+  expect_close(out.to(torch::kFloat32), torch::conv_transpose2d(x, w, b, 2), 3e-2, "output");
+  auto g = torch::autograd::grad({out.to(torch::kFloat32).sum()}, {w, b});
+  EXPECT_EQ(g[0].scalar_type(), torch::kFloat32);
+  EXPECT_EQ(g[1].scalar_type(), torch::kFloat32);
+}
+
 TEST(ConvTranspose, From1x1IsTheDenseLayerOfATransposedConvolution) {
   torch::manual_seed(2);
   auto x = torch::randn({4, 6}, torch::requires_grad());
@@ -174,7 +196,6 @@ TEST(Bf16, AnUpdateMatchesFloat32WithinBfloat16Precision) {
 // run in bfloat16 all the same, the image comes out float32 and the gradient reaches the float32
 // weights.
 TEST(Bf16, TheDecoderRunsInBfloat16UnderAutocastAndItsWeightsGetFloat32Gradients) {
-  KernelsGuard guard;
   const Config cfg = preset({"debug"}, {});
   torch::manual_seed(3);
   Decoder decoder(cfg.decoder, /*feat_dim=*/32, square_space());

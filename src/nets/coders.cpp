@@ -5,8 +5,6 @@
 #include "dreamer/core/runtime.h"
 #include "dreamer/nets/conv_transpose.h"
 
-#include <ATen/autocast_mode.h>
-
 namespace dreamer {
 namespace {
 
@@ -126,12 +124,7 @@ torch::Tensor DecoderImpl::forward(const torch::Tensor& feat) {
     } else if (i == 0) {
       x = conv_transpose2d_from_1x1(x.flatten(1), deconv.weight, deconv.bias);
     } else {
-      // Autocast does not know this kernel: under bf16 autocast its operands are cast as autocast
-      // casts a ConvTranspose2d's (the atari update: 2.64 -> 2.35 s, docs/PERFORMANCE.md).
-      const auto dtype = at::autocast::is_cpu_enabled() && x.is_cpu() ? at::autocast::get_autocast_cpu_dtype()
-                                                                      : deconv.weight.scalar_type();
-      x = conv_transpose2d_via_conv(x.to(dtype), deconv.weight.to(dtype), deconv.bias.to(dtype),
-                                    deconv.options.stride()->at(0));
+      x = conv_transpose2d_via_conv(x, deconv.weight, deconv.bias, deconv.options.stride()->at(0));
     }
     if (i + 1 == n) break;
     if (!norms->is_empty()) {

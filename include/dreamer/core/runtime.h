@@ -21,7 +21,7 @@ int set_threads(int threads);
 /// The malloc the process runs on: "tcmalloc" when the executable links it (CMake option
 /// DREAMER_TCMALLOC, on by default for the CLI and the tests), else "system". Large tensors are
 /// freed and allocated again every update; glibc's malloc returns each to the kernel and page-faults
-/// it back in, which cost ~30% of an `atari` update (docs/PERFORMANCE.md).
+/// it back in, which made an `atari` update 1.3x slower (docs/PERFORMANCE.md).
 std::string allocator_name();
 
 /// How the nets express their computation. `fast` (the default) uses the formulations measured

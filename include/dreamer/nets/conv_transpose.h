@@ -7,7 +7,9 @@ namespace dreamer {
 
 /// The same function as torch::conv_transpose2d(x, weight, bias, stride) without padding, with
 /// autograd, computed as the input-gradient of a convolution: LibTorch 1.13's CPU transposed
-/// convolution takes a slow reference path, its convolution backward does not.
+/// convolution takes a slow reference path, its convolution backward does not. Under autocast
+/// for x's device it runs in the autocast dtype, like a convolution (LibTorch 1.13's CPU autocast
+/// keeps ConvTranspose2d in float32).
 /// x: [N, Cin, H, W], weight: [Cin, Cout, k, k], bias: [Cout] or undefined
 /// -> [N, Cout, (H - 1) * stride + k, (W - 1) * stride + k]
 torch::Tensor conv_transpose2d_via_conv(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,

@@ -19,7 +19,8 @@ torch::Tensor apply_act(Act act, const torch::Tensor& x);
 
 /// x W^T + b. With the fast kernels a single row goes through a matrix-vector product: BLAS's
 /// matrix product was ~9x slower on one row in session 2 (docs/PERFORMANCE.md; as fast in
-/// session 6 on a faster host), and acting runs one row per env. x: [..., in], weight: [out, in], bias: [out] or undefined -> [..., out]
+/// session 6 on a faster host), and acting runs one row per env.
+/// x: [..., in], weight: [out, in], bias: [out] or undefined -> [..., out]
 torch::Tensor linear_rows(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
 
 /// What layer(x) computes, through linear_rows, or through onehot_linear when `onehot` names a
