@@ -31,15 +31,18 @@ void expect_close(const torch::Tensor& a, const torch::Tensor& b, double tol, co
 
 }  // namespace
 
-class ConvTranspose : public ::testing::TestWithParam<int> {};
+// (stride, output channels): below 8 output channels the kernel runs as one stride-1 convolution
+// per output phase, from 8 on as a convolution's data-gradient; strides 2 and 3 leave kernel taps
+// over (3 and 4 are not multiples of 2, nor 4 of 3).
+class ConvTranspose : public ::testing::TestWithParam<std::tuple<int, int>> {};
 
 TEST_P(ConvTranspose, ViaConvolutionMatchesConvTranspose2dAndItsGradients) {
-  const int64_t stride = GetParam();
+  const int64_t stride = std::get<0>(GetParam()), cout = std::get<1>(GetParam());
   torch::manual_seed(1);
   auto x = torch::randn({3, 5, 4, 6}, torch::requires_grad());
-  auto w = torch::randn({5, 7, 4, 3}, torch::requires_grad());  // [Cin, Cout, kh, kw]
-  auto b = torch::randn({7}, torch::requires_grad());
-  auto up = torch::randn({3, 7, (4 - 1) * stride + 4, (6 - 1) * stride + 3});  // a random upstream gradient
+  auto w = torch::randn({5, cout, 4, 3}, torch::requires_grad());  // [Cin, Cout, kh, kw]
+  auto b = torch::randn({cout}, torch::requires_grad());
+  auto up = torch::randn({3, cout, (4 - 1) * stride + 4, (6 - 1) * stride + 3});  // a random upstream gradient
 
   auto ref = torch::conv_transpose2d(x, w, b, stride);
   auto [gx_ref, gw_ref, gb_ref] = [&] {
@@ -54,7 +57,18 @@ TEST_P(ConvTranspose, ViaConvolutionMatchesConvTranspose2dAndItsGradients) {
   expect_close(g[2], gb_ref, 1e-5, "grad bias");
 }
 
-INSTANTIATE_TEST_SUITE_P(Strides, ConvTranspose, ::testing::Values(1, 2));
+INSTANTIATE_TEST_SUITE_P(StridesAndChannels, ConvTranspose,
+                         ::testing::Combine(::testing::Values(1, 2, 3), ::testing::Values(1, 7, 9)));
+
+// The image layer of the atari decoder (48 -> 1 channels, kernel 6, stride 2, 30x30 -> 64x64), on
+// channels-last input as the decoder's earlier layers can leave it.
+TEST(ConvTranspose, ByPhasesMatchesOnTheImageLayerAndChannelsLastInput) {
+  torch::manual_seed(5);
+  auto x = torch::randn({2, 48, 30, 30}).contiguous(at::MemoryFormat::ChannelsLast);
+  auto w = torch::randn({48, 1, 6, 6}) * 0.1;
+  expect_close(conv_transpose2d_via_conv(x, w, {}, 2), torch::conv_transpose2d(x.contiguous(), w, {}, 2), 1e-5,
+               "output");
+}
 
 // Under bf16 autocast the kernel runs in bfloat16 (LibTorch 1.13's CPU autocast leaves
 // ConvTranspose2d itself in float32), to bf16 precision of the float32 result, and float32 weights
@@ -90,6 +104,32 @@ TEST(ConvTranspose, From1x1IsTheDenseLayerOfATransposedConvolution) {
   auto g_ref = torch::autograd::grad({ref}, {x, w, b}, {up});
   auto g = torch::autograd::grad({out}, {x, w, b}, {up});
   for (size_t i = 0; i < 3; ++i) expect_close(g[i], g_ref[i], 1e-5, "grad " + std::to_string(i));
+}
+
+// The atari preset's decoder (1536 channels on a 1x1 map, then 192, 96, 48 and the one image
+// channel; kernels 5, 5, 6, 6 at stride 2), run channels-last with the phase kernel for its image
+// layer by the fast kernels: the image and every gradient equal the plain ConvTranspose2d ones.
+TEST(ConvTranspose, TheFastAtariDecoderMatchesThePlainOneAndItsGradients) {
+  KernelsGuard guard;
+  const Config cfg = preset({"atari"}, {});
+  torch::manual_seed(6);
+  Decoder decoder(cfg.decoder, /*feat_dim=*/24, ObsSpace{64, 64, 1, 255});
+  glorot_init(*decoder);
+  auto feat = torch::randn({2, 3, 24}, torch::requires_grad());
+  auto up = torch::randn({2, 3, 64, 64, 1});
+  std::vector<torch::Tensor> inputs{feat};
+  for (const auto& p : decoder->parameters()) inputs.push_back(p);
+  std::vector<std::vector<torch::Tensor>> results;
+  for (Kernels k : {Kernels::plain, Kernels::fast}) {
+    set_kernels(k);
+    auto image = decoder(feat);
+    auto grads = torch::autograd::grad({image}, inputs, {up});
+    grads.insert(grads.begin(), image);
+    results.push_back(grads);
+  }
+  expect_close(results[1][0], results[0][0], 1e-5, "image");
+  for (size_t i = 1; i < results[0].size(); ++i)
+    expect_close(results[1][i], results[0][i], 1e-4, "gradient " + std::to_string(i - 1));
 }
 
 class OneHotLinear : public ::testing::TestWithParam<int64_t> {};
@@ -167,6 +207,18 @@ TEST(Allocator, TheTestBinaryRunsOnTheConfiguredMalloc) {
 #else
   EXPECT_EQ(allocator_name(), "system");
 #endif
+}
+
+// blas_advice's rule: only an AVX2 kernel set forced on a CPU that runs AVX-512 gets advice.
+TEST(Blas, AdviceOnlyWhereTheEnvironmentHoldsOpenBlasToAvx2OnAnAvx512Cpu) {
+  EXPECT_NE(blas_advice_for("Haswell", /*cpu_avx512=*/true).find("OPENBLAS_CORETYPE=Haswell"), std::string::npos);
+  EXPECT_NE(blas_advice_for("zen", true).find("OPENBLAS_CORETYPE=zen"), std::string::npos);
+  EXPECT_EQ(blas_advice_for("Haswell", false), "");
+  EXPECT_EQ(blas_advice_for("", true), "");
+  EXPECT_EQ(blas_advice_for("SkylakeX", true), "");
+  EXPECT_EQ(blas_advice_for("Cooperlake", true), "");
+  // The test binary links LibTorch with Debian's BLAS, OpenBLAS when the set-up script ran.
+  EXPECT_EQ(blas_name().rfind("OpenBLAS ", 0), 0u) << blas_name();
 }
 
 // precision 16 runs the forward passes under bfloat16 autocast: one update of the debug preset

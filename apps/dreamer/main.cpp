@@ -13,6 +13,7 @@
 
 #include "dreamer/core/config.h"
 #include "dreamer/core/error.h"
+#include "dreamer/core/runtime.h"
 #include "dreamer/envs/evaluate.h"
 #include "dreamer/io/gif.h"
 #include "dreamer/run/score.h"
@@ -88,12 +89,18 @@ void print_progress(const dreamer::Progress& p, bool tty) {
   }
 }
 
+// The environment's OpenBLAS setting, when it holds the matrix products back (runtime.h).
+void print_blas_advice() {
+  if (auto advice = dreamer::blas_advice(); !advice.empty()) fmt::print(stderr, "note: {}\n", advice);
+}
+
 int run_train(RunOptions& run) {
   auto rc = run.resolve_run();
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   const bool tty = isatty(STDERR_FILENO);
   fmt::print(stderr, "dreamer train: task {} in {}\n", rc.config.task, rc.config.logdir);
+  print_blas_advice();
   dreamer::train(rc, [tty](const dreamer::Progress& p) { print_progress(p, tty); }, &g_stop);
   if (g_stop) fmt::print(stderr, "stopped: checkpoint saved in {}; run the same command to resume\n", rc.config.logdir);
   return 0;
@@ -230,6 +237,7 @@ void print_update_bench(const dreamer::UpdateBenchResult& r, bool json) {
                      {"threads", r.threads},
                      {"precision", r.precision},
                      {"allocator", r.allocator},
+                     {"blas", r.blas},
                      {"batch", r.batch},
                      {"length", r.length},
                      {"horizon", r.horizon},
@@ -266,10 +274,10 @@ void print_update_bench(const dreamer::UpdateBenchResult& r, bool json) {
   }
   fmt::print("{:<14} split (ms):{}\n", "", split);
   fmt::print("{:<14} {:.1f} GFLOP/update ({:.1f} world model, {:.1f} actor-critic), {:.1f} GFLOP/s = {:.0f}% of "
-             "{:.0f} peak; peak RSS {:.0f} MB; act {:.3f} ms p50, {:.3f} ms p99, plain {:.3f} ms p50 ({} threads, precision {}, {} malloc)\n",
+             "{:.0f} peak; peak RSS {:.0f} MB; act {:.3f} ms p50, {:.3f} ms p99, plain {:.3f} ms p50 ({} threads, precision {}, {} malloc, {})\n",
              "", r.gflops_per_update, r.wm_gflops, r.ac_gflops, r.achieved_gflops,
              100 * r.achieved_gflops / r.peak_gflops, r.peak_gflops, r.peak_rss_mb, r.act_ms_p50, r.act_ms_p99,
-             r.baseline_act_ms_p50, r.threads, r.precision, r.allocator);
+             r.baseline_act_ms_p50, r.threads, r.precision, r.allocator, r.blas);
 }
 
 int run_bench(bool envs, bool model, double seconds, dreamer::UpdateBenchOptions update_opts, bool json) {
@@ -277,6 +285,7 @@ int run_bench(bool envs, bool model, double seconds, dreamer::UpdateBenchOptions
   if (seconds <= 0) throw dreamer::Error("bench: --seconds must be positive, got " + std::to_string(seconds));
   if (update_opts.repeats < 1) throw dreamer::Error("bench: --repeats must be at least 1, got " +
                                                     std::to_string(update_opts.repeats));
+  if (model) print_blas_advice();
   if (model) dreamer::bench_updates(update_opts, [json](const auto& r) { print_update_bench(r, json); });
   if (!envs) return 0;
   auto results = dreamer::bench_envs(seconds);

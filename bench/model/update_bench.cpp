@@ -151,11 +151,14 @@ std::vector<UpdateBenchResult> bench_updates(const UpdateBenchOptions& opts,
     r.threads = threads;
     r.precision = cfg.precision;
     r.allocator = allocator_name();
+    r.blas = blas_name();
     r.batch = cfg.dataset.batch;
     r.length = cfg.dataset.length;
     r.horizon = cfg.imag_horizon;
     if (const char* trace = std::getenv("DREAMER_PROFILE")) {
-      // A chrome://tracing file of one update per preset, for finding the slow ops.
+      // A chrome://tracing file of one update per preset, for finding the slow ops, after warm-up
+      // updates (the first ones' page faults and one-off allocations would dominate it).
+      for (int i = 0; i < 3; ++i) agent->train(batch);
       torch::autograd::profiler::RecordProfile guard(std::string(trace) + "." + preset + ".json");
       agent->train(batch);
     }

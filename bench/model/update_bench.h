@@ -24,6 +24,7 @@ struct UpdateBenchResult {
   int threads = 0;
   int precision = 32;
   std::string allocator;    // allocator_name() of the process that measured
+  std::string blas;         // blas_name(): the BLAS and its kernel set
   double ms_per_update = 0;           // median, fast kernels
   double baseline_ms_per_update = 0;  // median, plain kernels (0 when not measured)
   double ms_per_update_1thread = 0;   // median, fast kernels on one thread (0 when not measured)

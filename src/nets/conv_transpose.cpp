@@ -9,13 +9,40 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// y = conv_transpose(x, w) is the input-gradient of z -> conv(z, w) at grad_output x. Its
-// backward: dx = conv(dy, w) and dw = the weight-gradient of conv(dy, w) at grad_output x.
+// Below this many output channels the transposed convolution runs as stride-1 convolutions, one
+// per output phase (the decoder's image layer: 48 -> 1 channels, kernel 6, stride 2, took 156 ms
+// as a data-gradient and 43 ms this way for 800 frames on two Zen 5 cores; its 192 -> 96 and
+// 96 -> 48 layers were as fast or faster as data-gradients; docs/PERFORMANCE.md).
+constexpr int64_t kMaxPhaseChannels = 8;
+
+// y = conv_transpose(x, w) at stride s as s * s stride-1 convolutions of x. Output pixel q * s + r
+// (per axis) collects the taps r + s j, j < J = ceil(k / s), of the kernel from input pixel q - j:
+// a full correlation of x with the phase-r taps in reverse order. The phases run as one
+// convolution with s * s * Cout output channels, interleaved afterwards.
+torch::Tensor conv_transpose_by_phases(const torch::Tensor& x, const torch::Tensor& weight, int64_t s) {
+  const int64_t N = x.size(0), Cin = weight.size(0), Cout = weight.size(1), kh = weight.size(2), kw = weight.size(3);
+  const int64_t Jh = (kh + s - 1) / s, Jw = (kw + s - 1) / s;
+  // Taps beyond k (when s does not divide k) are zeros: [Cin, Cout, Jh, s, Jw, s] with tap = s j + r.
+  auto taps = torch::constant_pad_nd(weight, {0, Jw * s - kw, 0, Jh * s - kh}).view({Cin, Cout, Jh, s, Jw, s});
+  // [(r_h, r_w, Cout), Cin, Jh, Jw], the taps of each phase reversed.
+  auto phases = taps.permute({3, 5, 1, 0, 2, 4}).flip({4, 5}).reshape({s * s * Cout, Cin, Jh, Jw});
+  if (x.is_contiguous(at::MemoryFormat::ChannelsLast))
+    phases = phases.contiguous(at::MemoryFormat::ChannelsLast);
+  auto z = at::convolution(x, phases, {}, {1, 1}, {Jh - 1, Jw - 1}, {1, 1}, false, {0, 0}, 1);
+  const int64_t Qh = z.size(2), Qw = z.size(3);
+  auto y = z.view({N, s, s, Cout, Qh, Qw}).permute({0, 3, 4, 1, 5, 2}).reshape({N, Cout, Qh * s, Qw * s});
+  return y.slice(2, 0, (x.size(2) - 1) * s + kh).slice(3, 0, (x.size(3) - 1) * s + kw).contiguous();
+}
+
+// y = conv_transpose(x, w) is the input-gradient of z -> conv(z, w) at grad_output x (or, for few
+// output channels, conv_transpose_by_phases). Its backward: dx = conv(dy, w) and dw = the
+// weight-gradient of conv(dy, w) at grad_output x.
 struct ConvTransposeFn : torch::autograd::Function<ConvTransposeFn> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
                                int64_t stride) {
     ctx->save_for_backward({x, weight});
     ctx->saved_data["stride"] = stride;
+    if (weight.size(1) < kMaxPhaseChannels) return conv_transpose_by_phases(x, weight, stride);
     const int64_t k_h = weight.size(2), k_w = weight.size(3);
     // Only the shape of the convolution's input is read when asking for its gradient.
     auto shape = at::empty({x.size(0), weight.size(1), (x.size(2) - 1) * stride + k_h, (x.size(3) - 1) * stride + k_w},
@@ -31,8 +58,13 @@ struct ConvTransposeFn : torch::autograd::Function<ConvTransposeFn> {
     const int64_t stride = ctx->saved_data["stride"].toInt();
     auto grad = grads[0].contiguous();
     torch::Tensor grad_x, grad_w;
-    if (ctx->needs_input_grad(0)) grad_x = at::convolution(grad, weight, {}, {stride, stride}, {0, 0}, {1, 1}, false,
-                                                           {0, 0}, 1);
+    if (ctx->needs_input_grad(0)) {
+      grad_x = at::convolution(grad, weight, {}, {stride, stride}, {0, 0}, {1, 1}, false, {0, 0}, 1);
+      // oneDNN may answer channels-last (a one-channel grad is laid out both ways): the elementwise
+      // backward ops before this layer ran ~9x slower on mixed layouts (the atari decoder's ELU
+      // backward: 155 vs 18 ms), so the gradient takes x's layout.
+      grad_x = grad_x.contiguous(x.suggest_memory_format());
+    }
     if (ctx->needs_input_grad(1))
       grad_w = std::get<1>(at::convolution_backward(x.contiguous(), grad, weight, c10::nullopt, {stride, stride},
                                                     {0, 0}, {1, 1}, false, {0, 0}, 1, {false, true, false}));

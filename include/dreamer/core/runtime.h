@@ -24,6 +24,21 @@ int set_threads(int threads);
 /// it back in, which made an `atari` update 1.3x slower (docs/PERFORMANCE.md).
 std::string allocator_name();
 
+/// "OpenBLAS <core>" (the kernel set OpenBLAS runs, e.g. "OpenBLAS Cooperlake"), or "other" for
+/// a BLAS that is not OpenBLAS.
+std::string blas_name();
+
+/// Advice when the environment holds OpenBLAS to slower kernels than the CPU runs, else "".
+/// OPENBLAS_CORETYPE=Haswell (set on some hosts to keep OpenBLAS off AVX-512) runs AVX2 kernels
+/// at half the speed of the AVX-512 ones OpenBLAS picks by itself on an AVX-512 CPU (a 2048^3
+/// SGEMM: 172 vs 356 GFLOP/s on two Zen 5 cores; the `atari` update 1.3x, docs/PERFORMANCE.md).
+/// The library leaves the user's setting as it is; the CLI prints this.
+std::string blas_advice();
+
+/// blas_advice's rule: the advice for OPENBLAS_CORETYPE = `env_core` ("" when unset) on a CPU
+/// that does (cpu_avx512: AVX-512 F/CD/BW/DQ/VL, saved by the OS) or does not run AVX-512.
+std::string blas_advice_for(const std::string& env_core, bool cpu_avx512);
+
 /// How the nets express their computation. `fast` (the default) uses the formulations measured
 /// faster in docs/PERFORMANCE.md; `plain` the straightforward eager LibTorch ops, which the update
 /// benchmark keeps as its baseline. Both compute the same function with the same parameters.

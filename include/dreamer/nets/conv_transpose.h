@@ -6,7 +6,8 @@
 namespace dreamer {
 
 /// The same function as torch::conv_transpose2d(x, weight, bias, stride) without padding, with
-/// autograd, computed as the input-gradient of a convolution: LibTorch 1.13's CPU transposed
+/// autograd, computed as the input-gradient of a convolution (or, for fewer than 8 output
+/// channels, as stride x stride stride-1 convolutions interleaved): LibTorch 1.13's CPU transposed
 /// convolution takes a slow reference path, its convolution backward does not. Under autocast
 /// for x's device it runs in the autocast dtype, like a convolution (LibTorch 1.13's CPU autocast
 /// keeps ConvTranspose2d in float32).
