@@ -122,7 +122,9 @@ torch::Tensor DecoderImpl::forward(const torch::Tensor& feat) {
     if (!fast) {
       x = deconv.forward(x);
     } else if (i == 0) {
-      x = conv_transpose2d_from_1x1(x.flatten(1), deconv.weight, deconv.bias).contiguous(torch::MemoryFormat::ChannelsLast);
+      // Channels-last from here on: oneDNN's convolutions ran faster on it (docs/PERFORMANCE.md).
+      x = conv_transpose2d_from_1x1(x.flatten(1), deconv.weight, deconv.bias)
+              .contiguous(torch::MemoryFormat::ChannelsLast);
     } else {
       x = conv_transpose2d_via_conv(x, deconv.weight, deconv.bias, deconv.options.stride()->at(0));
     }

@@ -9,10 +9,15 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
+// t in its own layout (NCHW or channels-last), made dense: the decoder runs channels-last, and
+// .contiguous() would copy it to NCHW (as fast, measured interleaved on the atari decoder, but a
+// copy of every activation for nothing).
+torch::Tensor dense(const torch::Tensor& t) { return t.contiguous(t.suggest_memory_format()); }
+
 // Below this many output channels the transposed convolution runs as stride-1 convolutions, one
 // per output phase (the decoder's image layer: 48 -> 1 channels, kernel 6, stride 2, took 156 ms
 // as a data-gradient and 43 ms this way for 800 frames on two Zen 5 cores; its 192 -> 96 and
-// 96 -> 48 layers were as fast or faster as data-gradients; docs/PERFORMANCE.md).
+// 96 -> 48 layers were at least as fast as data-gradients; docs/PERFORMANCE.md).
 constexpr int64_t kMaxPhaseChannels = 8;
 
 // y = conv_transpose(x, w) at stride s as s * s stride-1 convolutions of x. Output pixel q * s + r
@@ -47,7 +52,7 @@ struct ConvTransposeFn : torch::autograd::Function<ConvTransposeFn> {
     // Only the shape of the convolution's input is read when asking for its gradient.
     auto shape = at::empty({x.size(0), weight.size(1), (x.size(2) - 1) * stride + k_h, (x.size(3) - 1) * stride + k_w},
                            x.options());
-    return std::get<0>(at::convolution_backward(x.contiguous(), shape, weight, c10::nullopt, {stride, stride}, {0, 0},
+    return std::get<0>(at::convolution_backward(dense(x), shape, weight, c10::nullopt, {stride, stride}, {0, 0},
                                                 {1, 1}, false, {0, 0}, 1, {true, false, false}));
   }
 
@@ -56,17 +61,17 @@ struct ConvTransposeFn : torch::autograd::Function<ConvTransposeFn> {
     const auto& x = saved[0];
     const auto& weight = saved[1];
     const int64_t stride = ctx->saved_data["stride"].toInt();
-    auto grad = grads[0].contiguous();
+    auto grad = dense(grads[0]);
     torch::Tensor grad_x, grad_w;
     if (ctx->needs_input_grad(0)) {
       grad_x = at::convolution(grad, weight, {}, {stride, stride}, {0, 0}, {1, 1}, false, {0, 0}, 1);
       // oneDNN may answer channels-last (a one-channel grad is laid out both ways): the elementwise
       // backward ops before this layer ran ~9x slower on mixed layouts (the atari decoder's ELU
       // backward: 155 vs 18 ms), so the gradient takes x's layout.
-      grad_x = grad_x.contiguous(x.suggest_memory_format());
+      grad_x = grad_x.contiguous(x.suggest_memory_format());  // x's layout, whatever grad's is
     }
     if (ctx->needs_input_grad(1))
-      grad_w = std::get<1>(at::convolution_backward(x.contiguous(), grad, weight, c10::nullopt, {stride, stride},
+      grad_w = std::get<1>(at::convolution_backward(dense(x), grad, weight, c10::nullopt, {stride, stride},
                                                     {0, 0}, {1, 1}, false, {0, 0}, 1, {false, true, false}));
     return {grad_x, grad_w, torch::Tensor()};
   }
