@@ -285,8 +285,10 @@ int run_bench(bool envs, bool model, double seconds, dreamer::UpdateBenchOptions
   if (seconds <= 0) throw dreamer::Error("bench: --seconds must be positive, got " + std::to_string(seconds));
   if (update_opts.repeats < 1) throw dreamer::Error("bench: --repeats must be at least 1, got " +
                                                     std::to_string(update_opts.repeats));
-  if (model) print_blas_advice();
-  if (model) dreamer::bench_updates(update_opts, [json](const auto& r) { print_update_bench(r, json); });
+  if (model) {
+    print_blas_advice();
+    dreamer::bench_updates(update_opts, [json](const auto& r) { print_update_bench(r, json); });
+  }
   if (!envs) return 0;
   auto results = dreamer::bench_envs(seconds);
   for (const auto& r : results) {

@@ -18,7 +18,7 @@ torch::Tensor dense(const torch::Tensor& t) { return t.contiguous(t.suggest_memo
 // per output phase (the decoder's image layer: 48 -> 1 channels, kernel 6, stride 2, took 156 ms
 // as a data-gradient and 43 ms this way for 800 frames on two Zen 5 cores; its 192 -> 96 and
 // 96 -> 48 layers were at least as fast as data-gradients; docs/PERFORMANCE.md).
-constexpr int64_t kMaxPhaseChannels = 8;
+constexpr int64_t kPhaseChannelLimit = 8;
 
 // y = conv_transpose(x, w) at stride s as s * s stride-1 convolutions of x. Output pixel q * s + r
 // (per axis) collects the taps r + s j, j < J = ceil(k / s), of the kernel from input pixel q - j:
@@ -31,8 +31,7 @@ torch::Tensor conv_transpose_by_phases(const torch::Tensor& x, const torch::Tens
   auto taps = torch::constant_pad_nd(weight, {0, Jw * s - kw, 0, Jh * s - kh}).view({Cin, Cout, Jh, s, Jw, s});
   // [(r_h, r_w, Cout), Cin, Jh, Jw], the taps of each phase reversed.
   auto phases = taps.permute({3, 5, 1, 0, 2, 4}).flip({4, 5}).reshape({s * s * Cout, Cin, Jh, Jw});
-  if (x.is_contiguous(at::MemoryFormat::ChannelsLast))
-    phases = phases.contiguous(at::MemoryFormat::ChannelsLast);
+  phases = phases.contiguous(x.suggest_memory_format());  // x's layout: no reorder of x
   auto z = at::convolution(x, phases, {}, {1, 1}, {Jh - 1, Jw - 1}, {1, 1}, false, {0, 0}, 1);
   const int64_t Qh = z.size(2), Qw = z.size(3);
   auto y = z.view({N, s, s, Cout, Qh, Qw}).permute({0, 3, 4, 1, 5, 2}).reshape({N, Cout, Qh * s, Qw * s});
@@ -47,7 +46,7 @@ struct ConvTransposeFn : torch::autograd::Function<ConvTransposeFn> {
                                int64_t stride) {
     ctx->save_for_backward({x, weight});
     ctx->saved_data["stride"] = stride;
-    if (weight.size(1) < kMaxPhaseChannels) return conv_transpose_by_phases(x, weight, stride);
+    if (weight.size(1) < kPhaseChannelLimit) return conv_transpose_by_phases(x, weight, stride);
     const int64_t k_h = weight.size(2), k_w = weight.size(3);
     // Only the shape of the convolution's input is read when asking for its gradient.
     auto shape = at::empty({x.size(0), weight.size(1), (x.size(2) - 1) * stride + k_h, (x.size(3) - 1) * stride + k_w},
@@ -68,7 +67,7 @@ struct ConvTransposeFn : torch::autograd::Function<ConvTransposeFn> {
       // oneDNN may answer channels-last (a one-channel grad is laid out both ways): the elementwise
       // backward ops before this layer ran ~9x slower on mixed layouts (the atari decoder's ELU
       // backward: 155 vs 18 ms), so the gradient takes x's layout.
-      grad_x = grad_x.contiguous(x.suggest_memory_format());  // x's layout, whatever grad's is
+      grad_x = grad_x.contiguous(x.suggest_memory_format());
     }
     if (ctx->needs_input_grad(1))
       grad_w = std::get<1>(at::convolution_backward(dense(x), grad, weight, c10::nullopt, {stride, stride},
