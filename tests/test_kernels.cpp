@@ -4,8 +4,10 @@
 
 #include "dreamer/core/runtime.h"
 #include "dreamer/model/agent.h"
+#include "dreamer/nets/batched_weight_grads.h"
 #include "dreamer/nets/coders.h"
 #include "dreamer/nets/conv_transpose.h"
+#include "dreamer/nets/layers.h"
 #include "dreamer/nets/onehot_linear.h"
 #include "helpers.h"
 
@@ -164,6 +166,109 @@ TEST(OneHotLinear, WorksWithoutADenseRest) {
   auto w = torch::randn({4, 6});
   auto b = torch::randn({4});
   expect_close(onehot_linear(x, {2, 3}, w, b), torch::nn::functional::linear(x, w, b), 1e-6, "output");
+}
+
+namespace {
+
+// A two-layer recurrence h_{t+1} = tanh(W2 elu(W1 [x_t, h_t] + b1) + b2) over T steps, as the
+// RSSM's filter loop: (loss, and the gradients of W1, b1, W2, b2, the inputs x and h_0), with or
+// without a BatchedWeightGrads scope over both layers. `steps_deferred` counts the steps whose
+// output came from the scope's per-step product.
+struct Recurrence {
+  torch::nn::Linear first{7 + 5, 9}, second{9, 5};
+  torch::Tensor x = torch::randn({4, 6, 7}, torch::requires_grad()), h0 = torch::randn({4, 5}, torch::requires_grad());
+  torch::Tensor up = torch::randn({4, 5});
+  int steps_deferred = 0;
+
+  std::vector<torch::Tensor> run(bool batched) {
+    std::optional<BatchedWeightGrads> scope;
+    if (batched) scope.emplace(std::vector<torch::nn::Linear>{first, second});
+    auto h = h0;
+    auto loss = torch::zeros({});
+    steps_deferred = 0;
+    for (int64_t t = 0; t < x.size(1); ++t) {
+      auto hidden = linear_rows(torch::cat({x.select(1, t), h}, -1), first->weight, first->bias);
+      steps_deferred += hidden.grad_fn() && hidden.grad_fn()->name().find("StepLinear") != std::string::npos;
+      h = torch::tanh(linear_rows(torch::elu(hidden), second->weight, second->bias).to(torch::kFloat32));
+      loss = loss + (h * up).sum() * double(t + 1);
+    }
+    auto grads = torch::autograd::grad({loss}, {first->weight, first->bias, second->weight, second->bias, x, h0});
+    grads.insert(grads.begin(), loss);
+    return grads;
+  }
+};
+
+const char* kRecurrenceNames[] = {"loss", "W1", "b1", "W2", "b2", "x", "h0"};
+
+}  // namespace
+
+TEST(BatchedWeightGrads, GivesThePerStepGradientsOfWeightsBiasesAndInputs) {
+  torch::manual_seed(5);
+  Recurrence rec;
+  auto per_step = rec.run(false);
+  EXPECT_EQ(rec.steps_deferred, 0);
+  auto batched = rec.run(true);
+  EXPECT_EQ(rec.steps_deferred, 6);
+  for (size_t i = 0; i < per_step.size(); ++i) expect_close(batched[i], per_step[i], 1e-5, kRecurrenceNames[i]);
+  EXPECT_GT(batched[1].abs().sum().item<double>(), 0.0);
+}
+
+// A second backward of a retained graph finds the rows of the first one consumed, not doubled.
+TEST(BatchedWeightGrads, ARetainedGraphGivesTheSameGradientTwice) {
+  torch::manual_seed(6);
+  torch::nn::Linear layer(3, 3);
+  auto h = torch::randn({2, 3});
+  torch::Tensor loss = torch::zeros({});
+  {
+    BatchedWeightGrads scope({layer});
+    for (int t = 0; t < 4; ++t) {
+      h = torch::tanh(linear_rows(h, layer->weight, layer->bias));
+      loss = loss + h.sum();
+    }
+  }
+  auto first = torch::autograd::grad({loss}, {layer->weight}, {}, /*retain_graph=*/true)[0];
+  auto second = torch::autograd::grad({loss}, {layer->weight})[0];
+  expect_close(second, first, 1e-6, "second backward");
+}
+
+TEST(BatchedWeightGrads, StaysOutOfTheWayWithoutGradModePlainKernelsOrAFrozenWeight) {
+  KernelsGuard guard;
+  torch::nn::Linear layer(3, 2), frozen(3, 2);
+  frozen->weight.requires_grad_(false);
+  {
+    BatchedWeightGrads scope({layer, frozen});
+    EXPECT_NE(BatchedWeightGrads::find(layer->weight), nullptr);
+    EXPECT_EQ(BatchedWeightGrads::find(frozen->weight), nullptr);
+  }
+  EXPECT_EQ(BatchedWeightGrads::find(layer->weight), nullptr);  // the scope ended
+  {
+    torch::NoGradGuard no_grad;
+    BatchedWeightGrads scope({layer});
+    EXPECT_EQ(BatchedWeightGrads::find(layer->weight), nullptr);
+  }
+  set_kernels(Kernels::plain);
+  BatchedWeightGrads scope({layer});
+  EXPECT_EQ(BatchedWeightGrads::find(layer->weight), nullptr);
+}
+
+// Under bf16 autocast the steps' products run in bfloat16 as autocast's linear would, and the
+// float32 weights get float32 gradients equal to the per-step ones within bfloat16 precision.
+TEST(BatchedWeightGrads, RunsInTheAutocastDtypeUnderBf16Autocast) {
+  torch::manual_seed(7);
+  Recurrence rec;
+  Bf16Autocast autocast(true, /*cuda=*/false);
+  auto per_step = rec.run(false);
+  auto batched = rec.run(true);
+  EXPECT_EQ(rec.steps_deferred, 6);
+  for (size_t i = 1; i < per_step.size(); ++i) {
+    EXPECT_EQ(batched[i].scalar_type(), torch::kFloat32) << kRecurrenceNames[i];
+    expect_close(batched[i], per_step[i], 3e-2, kRecurrenceNames[i]);
+  }
+  auto hidden = [&] {
+    BatchedWeightGrads scope({rec.first});
+    return linear_rows(torch::randn({2, 12}), rec.first->weight, rec.first->bias);
+  }();
+  EXPECT_EQ(hidden.scalar_type(), torch::kBFloat16);
 }
 
 // One whole update of the debug preset, fast vs plain kernels, from equal agents under one seed:

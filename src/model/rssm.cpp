@@ -2,6 +2,7 @@
 #include "dreamer/model/rssm.h"
 
 #include "dreamer/core/runtime.h"
+#include "dreamer/nets/batched_weight_grads.h"
 #include "dreamer/nets/dist.h"
 
 namespace dreamer {
@@ -141,6 +142,10 @@ std::pair<RSSMState, RSSMState> RSSMImpl::observe(const torch::Tensor& embed, co
   const bool batch_priors = kernels() == Kernels::fast;
   std::vector<RSSMState> posts, priors;
   posts.reserve(T);
+  // The filter's layers take their weight gradients over all T steps in one product each.
+  std::optional<BatchedWeightGrads> over_steps;
+  if (T > 1)
+    over_steps.emplace(std::vector<torch::nn::Linear>{img_in->linear, cell->linear, obs_out->linear, obs_dist});
   for (int64_t t = 0; t < T; ++t) {
     auto [last, last_action] = reset_where_first(prev, action.select(1, t), is_first.select(1, t));
     auto deter = img_deter(last, last_action);

@@ -5,6 +5,7 @@
 
 #include "dreamer/core/error.h"
 #include "dreamer/core/runtime.h"
+#include "dreamer/nets/batched_weight_grads.h"
 
 namespace dreamer {
 
@@ -29,6 +30,8 @@ torch::Tensor apply_act(Act act, const torch::Tensor& x) {
 }
 
 torch::Tensor linear_rows(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  if (const auto* layer = BatchedWeightGrads::find(weight); layer && x.dim() == 2)
+    return BatchedWeightGrads::linear(*layer, x);
   // addmv is not among autocast's ops: only when the dtypes already agree.
   if (kernels() == Kernels::fast && x.dim() == 2 && x.size(0) == 1 && bias.defined() &&
       x.scalar_type() == weight.scalar_type() && bias.scalar_type() == weight.scalar_type())
