@@ -119,6 +119,32 @@ TEST(ActorGrad, DynamicsBackpropFlowsThroughTheImaginedStates) {
   EXPECT_EQ(none.feat.sizes(), (std::vector<int64_t>{2 * 4, cfg.imag_horizon + 1, agent->wm->rssm->feat_dim()}));
 }
 
+// The actor loss reuses the distributions the rollout sampled from: they are the actor's on the
+// imagined features, and they carry the actor's gradient also where the rollout has no graph.
+TEST(ActorCritic, ImaginationKeepsTheActorsDistributionsWithTheirGradient) {
+  auto cfg = preset({"debug"});
+  torch::manual_seed(4);
+  Agent agent(cfg, square_space(), square_actions());
+  auto batch = moving_square(2, 4);
+  auto post = agent->wm->train(batch).first;
+  auto seq = agent->ac->imagine(*agent->wm, post.detach(), batch.is_terminal, /*grad=*/false);
+  EXPECT_FALSE(seq.feat.requires_grad());
+  ASSERT_TRUE(seq.policy.logits.defined());
+  EXPECT_EQ(seq.policy.logits.sizes(), (std::vector<int64_t>{2 * 4, cfg.imag_horizon + 1, 3}));
+  auto again = agent->ac->actor_dist(seq.feat.flatten(0, 1)).logits.reshape(seq.policy.logits.sizes());
+  EXPECT_LE((seq.policy.logits - again).abs().max().item<double>(), 1e-5);
+  // The action that led to state t + 1 is a sample of state t's distribution: a one-hot it gives
+  // positive probability.
+  auto taken = seq.action.slice(1, 1);
+  auto probs = torch::softmax(seq.policy.logits.slice(1, 0, cfg.imag_horizon), -1);
+  EXPECT_TRUE(((taken * probs).sum(-1) > 0).all().item<bool>());
+  EXPECT_TRUE((taken.sum(-1) == 1).all().item<bool>());
+  auto grads = torch::autograd::grad({seq.policy.logits.square().sum()}, agent->ac->actor->parameters());
+  double total = 0;
+  for (auto& g : grads) total += g.abs().sum().item<double>();
+  EXPECT_GT(total, 0.0);
+}
+
 TEST(ActorCritic, ImaginationUsesTheReplayDiscountFirstAndCumulativeWeights) {
   auto cfg = preset({"debug"});
   torch::manual_seed(2);

@@ -87,7 +87,9 @@ UpdateFlops update_flops(const Config& cfg, const ObsSpace& obs, const ActSpace&
   std::string grad = cfg.actor_grad;
   if (grad == "auto") grad = act.discrete ? "reinforce" : "dynamics";
   const double backprop = grad == "reinforce" ? 0 : 2 * (rollout + heads);  // dynamics gradients
-  const double actor_loss = 3 * N * (H - 1) * actor;   // the actor on states 0..H-2, forward + backward
+  // The actor loss reuses the rollout's distributions: the backward of the actor on states 0..H-2
+  // (part of the dynamics gradients' backward already when they flow).
+  const double actor_loss = grad == "reinforce" ? 2 * N * (H - 1) * actor : 0;
   const double critic_loss = 3 * N * H * critic;       // the critic on states 0..H-1
   f.actor_critic = rollout + heads + backprop + actor_loss + critic_loss;
   return f;

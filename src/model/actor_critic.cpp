@@ -3,6 +3,8 @@
 #include "dreamer/model/actor_critic.h"
 
 #include "dreamer/core/error.h"
+#include "dreamer/core/stack_fields.h"
+#include "dreamer/nets/batched_weight_grads.h"
 #include "dreamer/nets/dist.h"
 
 namespace dreamer {
@@ -72,6 +74,16 @@ torch::Tensor ActionDist::entropy() const {
   return TruncNormalDist(loc, scale).entropy().sum(-1);
 }
 
+ActionDist ActionDist::map(const std::function<torch::Tensor(const torch::Tensor&)>& fn) const {
+  auto f = [&](const torch::Tensor& t) { return t.defined() ? fn(t) : t; };
+  return {f(logits), f(loc), f(scale)};
+}
+
+ActionDist ActionDist::stack(const std::vector<ActionDist>& steps, int64_t dim) {
+  return {stack_field(steps, &ActionDist::logits, dim), stack_field(steps, &ActionDist::loc, dim),
+          stack_field(steps, &ActionDist::scale, dim)};
+}
+
 ActorCriticImpl::ActorCriticImpl(const Config& cfg_, int64_t feat_dim, const ActSpace& space)
     : cfg(cfg_), act_space(space) {
   const int64_t n = space.n;
@@ -126,6 +138,11 @@ double ActorCriticImpl::dynamics_mix() const {
 
 Imagination ActorCriticImpl::imagine(WorldModelImpl& wm, const RSSMState& start, const torch::Tensor& is_terminal,
                                      bool grad) {
+  // The actor's layers, applied once per imagined step, take their weight gradients in one product.
+  std::vector<torch::nn::Linear> actor_layers;
+  for (const auto& m : actor->modules(/*include_self=*/false))
+    if (auto linear = std::dynamic_pointer_cast<torch::nn::LinearImpl>(m)) actor_layers.emplace_back(linear);
+  BatchedWeightGrads over_steps(actor_layers);
   torch::AutoGradMode grad_mode(grad);
   auto flat = start.map([](const torch::Tensor& t) { return t.flatten(0, 1); });
   auto terminal = is_terminal.flatten();
@@ -137,9 +154,19 @@ Imagination ActorCriticImpl::imagine(WorldModelImpl& wm, const RSSMState& start,
     terminal = terminal.index_select(0, pick.to(terminal.device()));
   }
   const int64_t N = flat.deter.size(0);
-  auto policy = [&](const torch::Tensor& feat) { return actor_dist(feat.detach()).sample(); };
+  std::vector<ActionDist> dists;
+  auto policy = [&](const torch::Tensor& feat) {
+    torch::AutoGradMode actor_grad(true);  // kept for the actor loss, which would otherwise recompute them
+    dists.push_back(actor_dist(feat.detach()));
+    auto action = dists.back().sample();
+    return grad ? action : action.detach();
+  };
   auto [states, chosen] = wm.rssm->rollout(policy, flat, cfg.imag_horizon);
   Imagination seq;
+  {
+    torch::AutoGradMode actor_grad(true);
+    seq.policy = ActionDist::stack(dists, 1);
+  }
   seq.state = states;
   seq.feat = wm.rssm->get_feat(states);
   // chosen[t] was taken in state t and led to state t + 1.
@@ -193,7 +220,7 @@ Metrics ActorCriticImpl::train(WorldModelImpl& wm, const RSSMState& start, const
                               seq.discount.slice(1, 0, steps - 1), slow.select(1, steps - 1), cfg.discount_lambda);
 
   // Actor: states 0 .. H-2 choose the actions 1 .. H-1, whose returns are target[1 ..].
-  auto policy = actor_dist(seq.feat.slice(1, 0, steps - 2).detach().flatten(0, 1));
+  auto policy = seq.policy.map([&](const torch::Tensor& t) { return t.slice(1, 0, steps - 2).flatten(0, 1); });
   auto actions = seq.action.slice(1, 1, steps - 1).detach().flatten(0, 1);
   const auto shape = std::vector<int64_t>{seq.feat.size(0), steps - 2};
   auto later = target.slice(1, 1);

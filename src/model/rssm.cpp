@@ -2,6 +2,7 @@
 #include "dreamer/model/rssm.h"
 
 #include "dreamer/core/runtime.h"
+#include "dreamer/core/stack_fields.h"
 #include "dreamer/nets/batched_weight_grads.h"
 #include "dreamer/nets/dist.h"
 
@@ -17,16 +18,9 @@ RSSMState RSSMState::detach() const {
 }
 
 RSSMState RSSMState::stack(const std::vector<RSSMState>& steps, int64_t dim) {
-  TORCH_CHECK(!steps.empty(), "RSSMState::stack: no states");
-  auto field = [&](torch::Tensor RSSMState::*member) {
-    if (!(steps[0].*member).defined()) return torch::Tensor();
-    std::vector<torch::Tensor> parts;
-    parts.reserve(steps.size());
-    for (const auto& s : steps) parts.push_back(s.*member);
-    return torch::stack(parts, dim);
-  };
-  return {field(&RSSMState::deter), field(&RSSMState::stoch), field(&RSSMState::logits),
-          field(&RSSMState::mean), field(&RSSMState::std)};
+  return {stack_field(steps, &RSSMState::deter, dim), stack_field(steps, &RSSMState::stoch, dim),
+          stack_field(steps, &RSSMState::logits, dim), stack_field(steps, &RSSMState::mean, dim),
+          stack_field(steps, &RSSMState::std, dim)};
 }
 
 RSSMImpl::RSSMImpl(const RSSMConfig& cfg_, int64_t embed_dim, int64_t action_dim)

@@ -4,7 +4,9 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <memory>
+#include <vector>
 
 #include "dreamer/core/config.h"
 #include "dreamer/envs/env.h"
@@ -28,6 +30,11 @@ struct ActionDist {
   torch::Tensor mode() const;    // [N, n]
   torch::Tensor log_prob(const torch::Tensor& action) const;  // [N, n] -> [N]
   torch::Tensor entropy() const;  // [N]
+
+  /// Applies `fn` to every defined parameter tensor (logits, or loc and scale).
+  ActionDist map(const std::function<torch::Tensor(const torch::Tensor&)>& fn) const;
+  /// Stacks per-step distributions [N, n] along `dim` (1 gives [N, T, n]).
+  static ActionDist stack(const std::vector<ActionDist>& steps, int64_t dim);
 };
 
 /// The imagined trajectories an update learns from, batch-major: N starts x (H + 1) steps.
@@ -38,6 +45,8 @@ struct Imagination {
   torch::Tensor reward;   // [N, H+1]
   torch::Tensor discount; // [N, H+1]: the first from replay, the rest predicted
   torch::Tensor weight;   // [N, H+1]: cumulative product of the discounts before each step
+  ActionDist policy;      // [N, H+1, n]: the actor's distribution in each state, the one the rollout
+                          // sampled from, with the actor's gradient (the actor loss reuses it)
 };
 
 struct ActorCriticImpl : torch::nn::Module {
@@ -52,7 +61,9 @@ struct ActorCriticImpl : torch::nn::Module {
   /// Imagines `imag_horizon` steps with the world model's prior and the actor from every start
   /// state [B, T, ...] (detached posteriors), or from `imag_starts` of them drawn uniformly: N is
   /// B x T or imag_starts. is_terminal: [B, T] from replay. With grad = false the rollout builds no
-  /// autograd graph (enough for REINFORCE).
+  /// autograd graph through the world model (enough for REINFORCE); the actor's distributions have
+  /// one either way. With the fast kernels the actor's weight gradients over the H + 1 steps come in
+  /// one product per layer (BatchedWeightGrads).
   Imagination imagine(WorldModelImpl& wm, const RSSMState& start, const torch::Tensor& is_terminal, bool grad);
 
   /// One actor and one critic update from the start states; then the slow target's schedule.
