@@ -139,6 +139,7 @@ double ActorCriticImpl::dynamics_mix() const {
 Imagination ActorCriticImpl::imagine(WorldModelImpl& wm, const RSSMState& start, const torch::Tensor& is_terminal,
                                      bool grad) {
   // The actor's layers, applied once per imagined step, take their weight gradients in one product.
+  // The scope starts before grad mode is set for the rollout: the actor records a graph either way.
   std::vector<torch::nn::Linear> actor_layers;
   for (const auto& m : actor->modules(/*include_self=*/false))
     if (auto linear = std::dynamic_pointer_cast<torch::nn::LinearImpl>(m)) actor_layers.emplace_back(linear);
@@ -164,7 +165,7 @@ Imagination ActorCriticImpl::imagine(WorldModelImpl& wm, const RSSMState& start,
   auto [states, chosen] = wm.rssm->rollout(policy, flat, cfg.imag_horizon);
   Imagination seq;
   {
-    torch::AutoGradMode actor_grad(true);
+    torch::AutoGradMode actor_grad(true);  // the stack keeps the distributions' gradient
     seq.policy = ActionDist::stack(dists, 1);
   }
   seq.state = states;
