@@ -105,8 +105,8 @@ int run_train(RunOptions& run) {
   fmt::print(stderr, "dreamer train: task {} in {}\n", rc.config.task, rc.config.logdir);
   print_blas_advice();
   if (rc.config.precision == 16)
-    fmt::print(stderr, "note: precision 16 (bfloat16) is experimental: in one of two minatar_breakout runs compared "
-                       "with float32 the posterior collapsed and the world model stopped learning (docs/PERFORMANCE.md)\n");
+    fmt::print(stderr, "note: precision 16 (bfloat16) is experimental: its learning was compared with float32 on "
+                       "minatar_breakout only, with a few seeds (docs/PERFORMANCE.md)\n");
   dreamer::train(rc, [tty](const dreamer::Progress& p) { print_progress(p, tty); }, &g_stop);
   if (g_stop) fmt::print(stderr, "stopped: checkpoint saved in {}; run the same command to resume\n", rc.config.logdir);
   return 0;
