@@ -67,6 +67,11 @@ std::atomic<Kernels> g_kernels{Kernels::fast};
 void set_kernels(Kernels k) { g_kernels = k; }
 Kernels kernels() { return g_kernels; }
 
+c10::optional<c10::ScalarType> autocast_dtype(bool cuda) {
+  if (cuda) return at::autocast::is_enabled() ? c10::make_optional(at::autocast::get_autocast_gpu_dtype()) : c10::nullopt;
+  return at::autocast::is_cpu_enabled() ? c10::make_optional(at::autocast::get_autocast_cpu_dtype()) : c10::nullopt;
+}
+
 Bf16Autocast::Bf16Autocast(bool enabled, bool cuda) : enabled_(enabled), cuda_(cuda) {
   if (!enabled_) return;
   previous_ = cuda_ ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();

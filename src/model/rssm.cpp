@@ -137,9 +137,7 @@ std::pair<RSSMState, RSSMState> RSSMImpl::observe(const torch::Tensor& embed, co
   std::vector<RSSMState> posts, priors;
   posts.reserve(T);
   // The filter's layers take their weight gradients over all T steps in one product each.
-  std::optional<BatchedWeightGrads> over_steps;
-  if (T > 1)
-    over_steps.emplace(std::vector<torch::nn::Linear>{img_in->linear, cell->linear, obs_out->linear, obs_dist});
+  BatchedWeightGrads over_steps({img_in->linear, cell->linear, obs_out->linear, obs_dist});
   for (int64_t t = 0; t < T; ++t) {
     auto [last, last_action] = reset_where_first(prev, action.select(1, t), is_first.select(1, t));
     auto deter = img_deter(last, last_action);

@@ -2,8 +2,6 @@
 // over all steps instead of one small product per step.
 #include "dreamer/nets/batched_weight_grads.h"
 
-#include <ATen/autocast_mode.h>
-
 #include "dreamer/core/runtime.h"
 
 namespace dreamer {
@@ -24,8 +22,7 @@ c10::intrusive_ptr<StepRows> rows_of(AutogradContext* ctx) {
 
 // The dtype the products run in: autocast's where it is on for the weight's device.
 torch::ScalarType product_dtype(const torch::Tensor& weight) {
-  if (weight.is_cuda()) return at::autocast::is_enabled() ? at::autocast::get_autocast_gpu_dtype() : weight.scalar_type();
-  return at::autocast::is_cpu_enabled() ? at::autocast::get_autocast_cpu_dtype() : weight.scalar_type();
+  return autocast_dtype(weight.is_cuda()).value_or(weight.scalar_type());
 }
 
 // The weight and bias in the product dtype, as every step uses them. Its backward runs after the

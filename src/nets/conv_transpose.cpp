@@ -1,7 +1,7 @@
 // Transposed convolution expressed through ordinary convolution kernels (oneDNN on the CPU).
 #include "dreamer/nets/conv_transpose.h"
 
-#include <ATen/autocast_mode.h>
+#include "dreamer/core/runtime.h"
 
 namespace dreamer {
 namespace {
@@ -85,11 +85,9 @@ torch::Tensor conv_transpose2d_via_conv(const torch::Tensor& x, const torch::Ten
   // Autocast does not know this kernel (and LibTorch 1.13's CPU autocast keeps ConvTranspose2d in
   // float32): under autocast it runs in the autocast dtype, like the convolutions it is made of
   // (bf16: the atari update 2.64 -> 2.35 s, docs/PERFORMANCE.md).
-  const bool cuda = x.is_cuda();
-  if (cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled()) {
-    const auto dtype = cuda ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
-    auto y = ConvTransposeFn::apply(x.to(dtype), weight.to(dtype), stride);
-    return bias.defined() ? y + bias.to(dtype).view({1, -1, 1, 1}) : y;
+  if (const auto dtype = autocast_dtype(x.is_cuda())) {
+    auto y = ConvTransposeFn::apply(x.to(*dtype), weight.to(*dtype), stride);
+    return bias.defined() ? y + bias.to(*dtype).view({1, -1, 1, 1}) : y;
   }
   auto y = ConvTransposeFn::apply(x, weight, stride);
   return bias.defined() ? y + bias.view({1, -1, 1, 1}) : y;

@@ -1,6 +1,9 @@
 // Process-wide runtime settings: seeding, intra-op threads, and the compute device.
 #pragma once
 
+#include <c10/core/ScalarType.h>
+#include <c10/util/Optional.h>
+
 #include <cstdint>
 #include <string>
 
@@ -61,6 +64,10 @@ class Bf16Autocast {
   bool enabled_, cuda_, previous_ = false;
   int previous_dtype_ = 0;
 };
+
+/// The dtype autocast runs products in for CUDA (`cuda`) or CPU tensors, or none when autocast is
+/// off for that device: what kernels autocast does not know (ours) cast to themselves.
+c10::optional<c10::ScalarType> autocast_dtype(bool cuda);
 
 /// Parses "cpu", "cuda" or "cuda:N"; throws dreamer::Error naming the value when unknown or
 /// when CUDA is asked for but this LibTorch has none.
