@@ -175,3 +175,32 @@ TEST(Replay, StepsBecomeEpisodesOnDiskAndLoadBack) {
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 2);  // a new name, not an overwrite
   fs::remove_all(dir);
 }
+
+// Resuming from a checkpoint that recorded the file counter: files written after it are deleted
+// unread, and numbering goes on from the counter, so no episode of the lost segment stays.
+TEST(Replay, LoadingUpToACheckpointsCounterDropsLaterFiles) {
+  auto dir = temp_dir("until");
+  int64_t mark = 0;
+  {
+    Replay replay(replay_cfg(1, 5), kSpace, 2, 0, dir);
+    replay.add_episode(std::make_shared<const Episode>(counting_episode(4)));
+    replay.add_episode(std::make_shared<const Episode>(counting_episode(5)));
+    mark = replay.next_file();
+    replay.add_episode(std::make_shared<const Episode>(counting_episode(6)));  // after the checkpoint
+  }
+  EXPECT_EQ(mark, 2);
+  { std::ofstream(dir + "/notes.npz") << "not ours"; }  // a file without the counter is left alone
+  Replay again(replay_cfg(1, 5), kSpace, 2, 0, dir);
+  EXPECT_EQ(again.load_directory(mark), 2);
+  EXPECT_EQ(again.steps(), 9);
+  EXPECT_FALSE(fs::exists(dir + "/00000002-6.npz"));
+  EXPECT_TRUE(fs::exists(dir + "/notes.npz"));
+  EXPECT_EQ(again.next_file(), 2);
+  // Only numbering (an evaluation store): nothing is held in memory.
+  Replay numbering(replay_cfg(1, 5), kSpace, 2, 0, dir);
+  EXPECT_EQ(numbering.load_directory(-1, /*load=*/false), 0);
+  EXPECT_EQ(numbering.episodes(), 0);
+  EXPECT_EQ(numbering.next_file(), 2);
+  fs::remove_all(dir);
+}
+

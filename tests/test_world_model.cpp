@@ -119,11 +119,11 @@ TEST(WorldModel, SaveAndLoadRoundTripModelAndOptimizer) {
   for (int i = 0; i < 3; ++i) a->train(batch);
   int64_t step = 3;
   const auto path = temp_path("wm.pt");
-  save_checkpoint(path, {{{"world_model", a.get()}}, {&a->optimizer()}, {{"step", &step}}});
+  save_checkpoint(path, {{{"world_model", a.get()}}, {&a->optimizer()}, {{"step", &step}}, {}, {}});
 
   auto b = make_model(cfg, 2);
   int64_t loaded_step = 0;
-  load_checkpoint(path, {{{"world_model", b.get()}}, {&b->optimizer()}, {{"step", &loaded_step}}});
+  load_checkpoint(path, {{{"world_model", b.get()}}, {&b->optimizer()}, {{"step", &loaded_step}}, {}, {}});
   EXPECT_EQ(loaded_step, 3);
   auto pa = a->named_parameters(), pb = b->named_parameters();
   for (const auto& item : pa) EXPECT_TRUE(torch::equal(item.value(), pb[item.key()])) << item.key();
@@ -143,15 +143,15 @@ TEST(WorldModel, LoadingABadCheckpointIsAnErrorNamingIt) {
   const auto path = temp_path("garbage.pt");
   { std::ofstream(path) << "not a checkpoint"; }
   try {
-    load_checkpoint(path, {{{"world_model", wm.get()}}, {}, {}});
+    load_checkpoint(path, {{{"world_model", wm.get()}}, {}, {}, {}, {}});
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(path), std::string::npos);
   }
   // A checkpoint of another model size is refused too.
   auto big = WorldModel(preset({"debug"}, {{"rssm.deter", "48"}}), square_space(), square_actions());
-  save_checkpoint(path, {{{"world_model", big.get()}}, {}, {}});
-  EXPECT_THROW(load_checkpoint(path, {{{"world_model", wm.get()}}, {}, {}}), Error);
+  save_checkpoint(path, {{{"world_model", big.get()}}, {}, {}, {}, {}});
+  EXPECT_THROW(load_checkpoint(path, {{{"world_model", wm.get()}}, {}, {}, {}, {}}), Error);
   std::filesystem::remove(path);
 }
 

@@ -1,5 +1,6 @@
 // The `dreamer` command line: parses, calls the library, prints, and returns the exit status.
 #include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
 #ifdef DREAMER_TCMALLOC
 #include <gperftools/malloc_extension.h>
 #endif
@@ -27,9 +28,17 @@
 namespace {
 
 constexpr int kBadInput = 2;
+constexpr int kDiverged = 3;
 std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
 
-void on_signal(int) { g_stop = true; }
+// SIGINT / SIGTERM: the run checkpoints and stops; the exit status is then 128 + the signal's
+// number (130, 143), as a shell reports a process the signal ended, so scripts can tell it from a
+// finished run.
+void on_signal(int signal) {
+  g_signal = signal;
+  g_stop = true;
+}
 
 // Options every run command shares: presets and `--key.sub value` overrides of any config key.
 struct RunOptions {
@@ -108,7 +117,10 @@ int run_train(RunOptions& run) {
     fmt::print(stderr, "note: precision 16 (bfloat16) is experimental: its learning was compared with float32 on "
                        "minatar_breakout only, with a few seeds (docs/PERFORMANCE.md)\n");
   dreamer::train(rc, [tty](const dreamer::Progress& p) { print_progress(p, tty); }, &g_stop);
-  if (g_stop) fmt::print(stderr, "stopped: checkpoint saved in {}; run the same command to resume\n", rc.config.logdir);
+  if (g_stop) {
+    fmt::print(stderr, "stopped: checkpoint saved in {}; run the same command to resume\n", rc.config.logdir);
+    return 128 + g_signal.load();
+  }
   return 0;
 }
 
@@ -396,29 +408,36 @@ int main(int argc, char** argv) {
     return kBadInput;
   }
 
-  auto named = [&](std::vector<std::pair<std::string, std::string>> pairs) {
+  // The shortcut options given on the command line (an empty value given is passed on, to be refused).
+  auto named = [&](CLI::App* cmd, std::vector<std::pair<std::string, std::string>> pairs) {
     std::vector<std::pair<std::string, std::string>> out;
     for (auto& [k, v] : pairs)
-      if (!v.empty()) out.emplace_back(k, v);
+      if (cmd->get_option("--" + k)->count() > 0) out.emplace_back(k, v);
     return out;
   };
   try {
     if (train->parsed()) {
-      train_opts.collect(train, named({{"task", task}, {"logdir", logdir}, {"steps", steps}, {"seed", seed},
+      train_opts.collect(train, named(train, {{"task", task}, {"logdir", logdir}, {"steps", steps}, {"seed", seed},
                                        {"threads", threads}}));
       return run_train(train_opts);
     }
     if (eval->parsed()) {
-      eval_opts.collect(eval, named({{"task", task}, {"seed", seed}, {"threads", threads}}));
+      eval_opts.collect(eval, named(eval, {{"task", task}, {"seed", seed}, {"threads", threads}}));
       return run_eval(eval_opts, logdir, policy, episodes, json);
     }
     if (score->parsed()) return run_score(score_runs, score_published, score_baselines, json);
     if (play->parsed())
       return run_play(logdir, play_out, play_episodes, play_seed, play_threads, play_fps, play_max_frames, json);
     if (bench->parsed()) return run_bench(bench_envs, bench_model, bench_seconds, update_opts, json);
+  } catch (const dreamer::Divergence& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return kDiverged;
   } catch (const dreamer::Error& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return kBadInput;
+  } catch (const c10::Error& e) {
+    fmt::print(stderr, "internal error: {}\n", e.what_without_backtrace());
+    return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "internal error: {}\n", e.what());
     return 1;

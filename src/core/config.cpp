@@ -166,6 +166,9 @@ void read_coder(Reader& r, const std::string& k, CoderConfig& c, bool decoder) {
   if (decoder) r(k + ".dist", c.dist);
 }
 
+// The widest layer a config may ask for: far beyond the paper's (deter 600 in Atari, 1024 in MuJoCo).
+constexpr int64_t kMaxWidth = 65536;
+
 void require(bool ok, const std::string& key, const std::string& value, const std::string& want) {
   if (!ok) throw Error("config: key '" + key + "' has value '" + value + "', expected " + want);
 }
@@ -193,10 +196,15 @@ void validate(const Config& c) {
     require(p->clip >= 0, k + ".clip", std::to_string(p->clip), "0 (off) or a positive number");
     require(p->wd >= 0 && p->wd < 1, k + ".wd", std::to_string(p->wd), "a number in [0, 1)");
   }
+  // Widths are bounded up front: a typo such as 1e9 would otherwise fail deep inside LibTorch.
+  auto width = [](const std::string& key, int64_t v) {
+    require(v >= 1 && v <= kMaxWidth, key, std::to_string(v), "a size in [1, " + std::to_string(kMaxWidth) + "]");
+  };
   require(c.rssm.ensemble == 1, "rssm.ensemble", std::to_string(c.rssm.ensemble), "1");
-  positive("rssm.hidden", c.rssm.hidden);
-  positive("rssm.deter", c.rssm.deter);
-  positive("rssm.stoch", c.rssm.stoch);
+  width("rssm.hidden", c.rssm.hidden);
+  width("rssm.deter", c.rssm.deter);
+  width("rssm.stoch", c.rssm.stoch);
+  require(c.rssm.discrete <= kMaxWidth, "rssm.discrete", std::to_string(c.rssm.discrete), "at most " + std::to_string(kMaxWidth));
   require(c.rssm.discrete >= 0, "rssm.discrete", std::to_string(c.rssm.discrete), "0 (Gaussian) or a class count");
   require_one_of("rssm.act", c.rssm.act, acts);
   require_one_of("rssm.norm", c.rssm.norm, norms);
@@ -206,11 +214,11 @@ void validate(const Config& c) {
     require_one_of(k + ".net", cd->net, {"cnn", "mlp"});
     require_one_of(k + ".act", cd->act, acts);
     require_one_of(k + ".norm", cd->norm, norms);
-    positive(k + ".cnn_depth", cd->cnn_depth);
+    width(k + ".cnn_depth", cd->cnn_depth);
     require(!cd->cnn_kernels.empty(), k + ".cnn_kernels", "[]", "at least one kernel");
     for (int kk : cd->cnn_kernels) positive(k + ".cnn_kernels", kk);
     positive(k + ".cnn_stride", cd->cnn_stride);
-    for (int u : cd->mlp_layers) positive(k + ".mlp_layers", u);
+    for (int u : cd->mlp_layers) width(k + ".mlp_layers", u);
   }
   require_one_of("decoder.dist", c.decoder.dist, {"mse", "binary"});
   require(!c.encoder.mlp_layers.empty() || c.encoder.net != "mlp", "encoder.mlp_layers", "[]",
@@ -218,7 +226,7 @@ void validate(const Config& c) {
   for (auto* h : {&c.reward_head, &c.discount_head, &c.critic}) {
     const std::string k = h == &c.reward_head ? "reward_head" : h == &c.discount_head ? "discount_head" : "critic";
     require(h->layers >= 0, k + ".layers", std::to_string(h->layers), "a count >= 0");
-    positive(k + ".units", h->units);
+    width(k + ".units", h->units);
     require_one_of(k + ".act", h->act, acts);
     require_one_of(k + ".norm", h->norm, norms);
   }
@@ -235,8 +243,9 @@ void validate(const Config& c) {
   require_one_of("actor_grad", c.actor_grad, {"auto", "reinforce", "dynamics", "both"});
   require_one_of("expl_behavior", c.expl_behavior, {"greedy", "random"});
   require(c.precision == 32 || c.precision == 16, "precision", std::to_string(c.precision), "32 or 16");
-  positive("dataset.batch", c.dataset.batch);
-  positive("dataset.length", c.dataset.length);
+  width("actor.units", c.actor.units);
+  width("dataset.batch", c.dataset.batch);
+  width("dataset.length", c.dataset.length);
   require(c.threads >= 0, "threads", std::to_string(c.threads), "0 (all cores) or a count");
   require(c.envs >= 1, "envs", std::to_string(c.envs), "at least 1");
   require(c.action_repeat >= 1, "action_repeat", std::to_string(c.action_repeat), "at least 1");
@@ -251,6 +260,9 @@ void validate(const Config& c) {
   for (auto [key, value] : {std::pair<const char*, int64_t>{"prefill", c.prefill}, {"pretrain", c.pretrain},
                             {"train_steps", c.train_steps}, {"eval_eps", c.eval_eps}, {"time_limit", c.time_limit}})
     require(value >= 0, key, std::to_string(value), "0 or more");
+  require(c.steps >= c.prefill * c.action_repeat, "steps", std::to_string(c.steps),
+          "at least prefill x action_repeat = " + std::to_string(c.prefill * c.action_repeat) +
+              " frames (the run would end before its first update)");
   require(c.replay.capacity >= 1, "replay.capacity", std::to_string(c.replay.capacity), "at least 1");
   require(c.discount > 0 && c.discount <= 1, "discount", std::to_string(c.discount), "a number in (0, 1]");
 }
@@ -414,6 +426,11 @@ ResolvedConfig load_stored_config(const std::string& stored_path, const std::str
   YAML::Node file = load_configs_file(path);
   YAML::Node tree = load_file(stored_path);
   if (!tree.IsMap()) throw Error("config: '" + stored_path + "' is not a config");
+  try {
+    from_tree(tree);  // the stored config on its own: errors name its file
+  } catch (const Error& e) {
+    throw Error("'" + stored_path + "': " + e.what());
+  }
   apply_overrides(tree, file["defaults"], overrides);
   return from_tree(tree);
 }

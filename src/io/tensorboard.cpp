@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <system_error>
@@ -10,6 +11,7 @@
 #include "dreamer/core/error.h"
 #include "dreamer/io/crc32c.h"
 #include "dreamer/io/gif.h"
+#include "io/atomic_file.h"
 #include "tensorboard_event.pb.h"
 
 namespace dreamer {
@@ -45,7 +47,25 @@ std::string serialize(const tensorboard::Event& event) {
 
 }  // namespace
 
-TensorBoardWriter::TensorBoardWriter(const std::string& logdir) {
+TensorBoardWriter::TensorBoardWriter(const std::string& logdir) { create(logdir); }
+
+TensorBoardWriter::TensorBoardWriter(const std::string& logdir, const std::string& file, int64_t bytes) {
+  namespace fs = std::filesystem;
+  const fs::path path = fs::path(logdir) / file;
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (file.empty() || ec || bytes <= 0 || int64_t(size) < bytes) {
+    create(logdir);
+    return;
+  }
+  fs::resize_file(path, uint64_t(bytes), ec);
+  if (ec) throw Error("tensorboard: cannot cut '" + path.string() + "' back to " + std::to_string(bytes) + " bytes: " + ec.message());
+  path_ = path.string();
+  out_.open(path_, std::ios::binary | std::ios::app);
+  if (!out_) throw Error("tensorboard: cannot open '" + path_ + "' for appending");
+}
+
+void TensorBoardWriter::create(const std::string& logdir) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(logdir, ec);
@@ -91,9 +111,16 @@ void TensorBoardWriter::encoded_image(const std::string& tag, const std::vector<
   write_record(serialize(event));
 }
 
+int64_t TensorBoardWriter::bytes() const {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path_, ec);
+  if (ec) throw Error("tensorboard: cannot stat '" + path_ + "': " + ec.message());
+  return int64_t(size);
+}
+
 void TensorBoardWriter::flush() {
   out_.flush();
-  if (!out_) throw Error("tensorboard: cannot write '" + path_ + "'");
+  if (!out_) throw Error("tensorboard: cannot write '" + path_ + "': " + write_error_text(errno));
 }
 
 void TensorBoardWriter::write_record(const std::string& payload) {

@@ -245,6 +245,9 @@ Metrics ActorCriticImpl::train(WorldModelImpl& wm, const RSSMState& start, const
   lap(clock, "imagination");
 
   Metrics m;
+  m["actor_loss"] = actor_loss.item<double>();
+  m["critic_loss"] = critic_loss.item<double>();
+  require_finite(m, "actor-critic");
   actor_opt_->backward(actor_loss);
   critic_opt_->backward(critic_loss);
   lap(clock, "ac_backward");
@@ -252,8 +255,6 @@ Metrics ActorCriticImpl::train(WorldModelImpl& wm, const RSSMState& start, const
   m["critic_grad_norm"] = critic_opt_->update();
   update_slow_target();
   lap(clock, "optimizer");
-  m["actor_loss"] = actor_loss.item<double>();
-  m["critic_loss"] = critic_loss.item<double>();
   m["actor_ent"] = entropy.mean().item<double>();
   m["critic"] = critic_pred.mean().item<double>();
   m["critic_slow"] = slow.mean().item<double>();

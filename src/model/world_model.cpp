@@ -79,6 +79,7 @@ WorldModelImpl::Output WorldModelImpl::loss(const Batch& batch, std::optional<RS
 
 std::pair<RSSMState, Metrics> WorldModelImpl::train(const Batch& batch, PhaseClock* clock) {
   auto out = loss(batch);
+  require_finite(out.metrics, "world model");
   lap(clock, "wm_forward");
   opt_->backward(out.loss);
   lap(clock, "wm_backward");

@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "dreamer/core/error.h"
+
 namespace dreamer {
 namespace {
 torch::Tensor straight_through(const torch::Tensor& onehot, const torch::Tensor& probs) {
@@ -20,6 +22,9 @@ torch::Tensor float_one_hot(const torch::Tensor& index, const torch::Tensor& lik
 torch::Tensor OneHotDist::sample() const {
   auto p = probs();
   auto flat = p.detach().reshape({-1, p.size(-1)});
+  // LibTorch's multinomial would fail with an internal error on a NaN of a diverged model.
+  if (!torch::isfinite(flat).all().item<bool>())
+    throw Divergence("a categorical's probabilities are not finite (its logits are NaN or infinite)");
   auto index = torch::multinomial(flat, 1, /*replacement=*/true).reshape(p.sizes().slice(0, p.dim() - 1));
   return straight_through(float_one_hot(index, p), p);
 }

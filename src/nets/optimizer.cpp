@@ -1,7 +1,22 @@
 // The official optimizer: Adam with epsilon, global-norm gradient clipping and decoupled weight decay.
 #include "dreamer/nets/optimizer.h"
 
+#include <cmath>
+
+#include "dreamer/core/error.h"
+
 namespace dreamer {
+
+void require_finite(const std::map<std::string, double>& values, const std::string& where) {
+  const std::pair<const std::string, double>* bad = nullptr;
+  for (const auto& kv : values) {
+    if (std::isfinite(kv.second)) continue;
+    const bool is_loss = kv.first.size() > 5 && kv.first.compare(kv.first.size() - 5, 5, "_loss") == 0;
+    if (!bad || is_loss) bad = &kv;
+    if (is_loss) break;
+  }
+  if (bad) throw Divergence(where + ": " + bad->first + " is " + std::to_string(bad->second));
+}
 
 Optimizer::Optimizer(std::vector<torch::Tensor> params, const OptConfig& cfg, std::string name)
     : params_(std::move(params)), cfg_(cfg), name_(std::move(name)) {
@@ -21,6 +36,7 @@ void Optimizer::backward(const torch::Tensor& loss, bool retain_graph) {
 double Optimizer::update() {
   const double max_norm = cfg_.clip > 0 ? cfg_.clip : std::numeric_limits<double>::infinity();
   const double norm = torch::nn::utils::clip_grad_norm_(params_, max_norm);
+  if (!std::isfinite(norm)) throw Divergence(name_ + ": the gradient norm is " + std::to_string(norm));
   if (cfg_.wd > 0) {
     torch::NoGradGuard no_grad;
     for (auto& p : params_) p.mul_(1.0 - cfg_.wd);

@@ -113,21 +113,33 @@ void Replay::add_episode(std::shared_ptr<const Episode> episode, bool write) {
   enforce_capacity();
 }
 
-int64_t Replay::load_directory() {
+int64_t Replay::load_directory(int64_t until, bool load) {
   if (directory_.empty() || !fs::exists(directory_)) return 0;
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(directory_))
-    if (entry.path().extension() == ".npz") files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  for (const auto& f : files) {
-    add_episode(std::make_shared<const Episode>(load_episode(f.string(), obs_space_, act_dim_)), /*write=*/false);
-    // New files are numbered after the loaded ones.
-    const std::string stem = f.stem().string();
+  std::vector<std::pair<int64_t, fs::path>> files;
+  for (const auto& entry : fs::directory_iterator(directory_)) {
+    if (entry.path().extension() != ".npz") continue;
+    const std::string stem = entry.path().stem().string();
     const size_t digits = stem.find_first_not_of("0123456789");
-    if (digits > 0 && digits != std::string::npos)
-      next_file_ = std::max<int64_t>(next_file_, std::stoll(stem.substr(0, digits)) + 1);
+    if (digits == 0 || digits == std::string::npos || digits > 18) continue;  // not one of ours
+    files.emplace_back(std::stoll(stem.substr(0, digits)), entry.path());
   }
-  return int64_t(files.size());
+  std::sort(files.begin(), files.end());
+  int64_t loaded = 0;
+  for (const auto& [number, path] : files) {
+    if (until >= 0 && number >= until) {
+      std::error_code ec;
+      fs::remove(path, ec);
+      if (ec) throw Error("replay: cannot remove '" + path.string() + "' (written after the checkpoint): " + ec.message());
+      continue;
+    }
+    if (load) {
+      add_episode(std::make_shared<const Episode>(load_episode(path.string(), obs_space_, act_dim_)), /*write=*/false);
+      ++loaded;
+    }
+    next_file_ = std::max<int64_t>(next_file_, number + 1);
+  }
+  if (until >= 0) next_file_ = std::max(next_file_, until);
+  return loaded;
 }
 
 void Replay::enforce_capacity() {

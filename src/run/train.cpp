@@ -1,12 +1,10 @@
 // The runs behind `dreamer train` and `dreamer eval`: collect, learn from replay, evaluate, log, checkpoint.
 #include "dreamer/run/train.h"
 
-#include <yaml-cpp/yaml.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "dreamer/core/error.h"
 #include "dreamer/core/runtime.h"
@@ -16,7 +14,6 @@
 #include "dreamer/replay/replay.h"
 #include "dreamer/run/driver.h"
 #include "dreamer/run/openl_video.h"
-#include "io/atomic_file.h"
 
 namespace fs = std::filesystem;
 
@@ -35,43 +32,11 @@ EnvOptions env_options(const Config& cfg) {
   return o;
 }
 
-bool resumable_key(const std::string& key) {
-  return key == "steps" || key == "threads" || key == "envs_parallel" || key == "log_every" || key == "eval_every" ||
-         key == "eval_eps" || key == "device";
-}
-
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// The first key (dotted) whose values differ between two config trees, or "" when none do.
-std::string first_difference(const YAML::Node& a, const YAML::Node& b, const std::string& prefix) {
-  if (a.IsMap() && b.IsMap()) {
-    for (const auto& kv : a) {
-      const std::string key = kv.first.as<std::string>();
-      const std::string path = prefix.empty() ? key : prefix + "." + key;
-      if (!b[key]) return path;
-      if (auto d = first_difference(kv.second, b[key], path); !d.empty()) return d;
-    }
-    for (const auto& kv : b)
-      if (!a[kv.first.as<std::string>()]) return prefix.empty() ? kv.first.as<std::string>() : prefix + "." + kv.first.as<std::string>();
-    return "";
-  }
-  if (resumable_key(prefix)) return "";
-  YAML::Emitter ea, eb;
-  ea << YAML::Flow << a;
-  eb << YAML::Flow << b;
-  return std::string(ea.c_str()) == eb.c_str() ? "" : prefix;
-}
 
 // Episode returns and lengths of finished episodes, per env.
 struct EpisodeTracker {
@@ -137,36 +102,36 @@ BatchEnv make_batch(const Config& cfg, int count, int first_index, int threads) 
   return BatchEnv(std::move(envs), threads);
 }
 
+// The agent, or dreamer::Error when the config's sizes do not fit this machine: checked before
+// training allocates gradients and Adam's moments (an internal error or the OOM killer otherwise).
+Agent build_agent(const Config& cfg, const ObsSpace& obs, const ActSpace& act) {
+  Agent agent{nullptr};
+  const std::string sizes = "rssm.deter " + std::to_string(cfg.rssm.deter) + ", rssm.hidden " +
+                            std::to_string(cfg.rssm.hidden) + ", rssm.stoch " + std::to_string(cfg.rssm.stoch) +
+                            ", encoder.cnn_depth " + std::to_string(cfg.encoder.cnn_depth);
+  try {
+    agent = Agent(cfg, obs, act);
+  } catch (const c10::Error& e) {
+    throw Error("cannot build the model of this config (" + sizes + "): " + e.what_without_backtrace());
+  } catch (const std::bad_alloc&) {
+    throw Error("the model of this config (" + sizes + ") does not fit in memory");
+  }
+  int64_t params = 0;
+  for (const auto& p : agent->parameters()) params += p.numel();
+  // Weights, gradients and Adam's two moments, float32.
+  const double need = double(params) * 4 * 4;
+  const double have = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGESIZE));
+  if (have > 0 && need > have)
+    throw Error("the model of this config has " + std::to_string(params) + " parameters: with their gradients and "
+                "Adam's moments " + std::to_string(int64_t(need / 1e9)) + " GB, more than this machine's " +
+                std::to_string(int64_t(have / 1e9)) + " GB (" + sizes + ")");
+  return agent;
+}
+
 // Index offset of evaluation envs, so their generators differ from the training envs'.
 constexpr int kEvalEnvIndex = 1 << 20;
 
 }  // namespace
-
-bool prepare_logdir(const std::string& logdir, const std::string& yaml) {
-  if (logdir.empty()) throw Error("no --logdir given: a run needs a directory for its config, checkpoint and episodes");
-  const fs::path config = fs::path(logdir) / "config.yaml";
-  if (fs::exists(config)) {
-    const std::string old = read_file(config);
-    if (old == yaml) return true;
-    YAML::Node old_tree, new_tree;
-    try {
-      old_tree = YAML::Load(old);
-    } catch (const YAML::Exception&) {
-      throw Error("logdir '" + logdir + "' holds an unreadable config.yaml; choose another --logdir");
-    }
-    new_tree = YAML::Load(yaml);
-    if (auto key = first_difference(old_tree, new_tree, ""); !key.empty())
-      throw Error("logdir '" + logdir + "' holds a run with a different config (key '" + key +
-                  "' differs from " + config.string() + "); resume it with the same settings, or choose another --logdir");
-    write_file_atomically(config.string(), yaml, "logdir");  // only resumable keys changed
-    return true;
-  }
-  std::error_code ec;
-  fs::create_directories(logdir, ec);
-  if (ec) throw Error("cannot create logdir '" + logdir + "': " + ec.message());
-  write_file_atomically(config.string(), yaml, "logdir");
-  return false;
-}
 
 void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<bool>* stop) {
   const Config& cfg = rc.config;
@@ -176,23 +141,42 @@ void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<b
   BatchEnv eval_envs = make_batch(cfg, 1, kEvalEnvIndex, 0);
   set_threads(cfg.threads);
   seed_everything(uint64_t(cfg.seed));
-  Agent agent(cfg, envs.obs_space(), envs.act_space());
+  Agent agent = build_agent(cfg, envs.obs_space(), envs.act_space());
   agent->to(device);
+  const RunLock lock(cfg.logdir);  // held until train returns; a second process is refused
   const bool resuming = prepare_logdir(cfg.logdir, rc.yaml);
 
   const int64_t act_dim = action_dim(envs.act_space());
   Replay replay(cfg.replay, envs.obs_space(), act_dim, uint64_t(cfg.seed), (fs::path(cfg.logdir) / "train_episodes").string());
   Replay eval_store(cfg.replay, envs.obs_space(), act_dim, uint64_t(cfg.seed), (fs::path(cfg.logdir) / "eval_episodes").string());
 
+  // The checkpoint: weights, optimizers, counters, and where the episode files and logs stood, so
+  // that a resumed run drops what was written after it (after a kill) instead of repeating it.
   int64_t step = 0, updates = 0, agent_steps = 0, next_eval = 0;
+  int64_t train_files = -1, eval_files = -1, eval_step = -1;
+  LogPosition logged;
   const std::string ckpt = (fs::path(cfg.logdir) / "checkpoint.pt").string();
   CheckpointParts parts{{{"agent", agent.get()}},
                         {&agent->wm->optimizer(), &agent->ac->actor_opt(), &agent->ac->critic_opt()},
-                        {{"step", &step}, {"updates", &updates}, {"agent_steps", &agent_steps}, {"next_eval", &next_eval}}};
-  if (resuming && fs::exists(ckpt)) load_checkpoint(ckpt, parts);
-  replay.load_directory();
+                        {{"step", &step}, {"updates", &updates}, {"agent_steps", &agent_steps}, {"next_eval", &next_eval}},
+                        {{"train_files", &train_files}, {"eval_files", &eval_files}, {"eval_step", &eval_step},
+                         {"metrics_bytes", &logged.metrics_bytes}, {"events_bytes", &logged.events_bytes}},
+                        {{"events_file", &logged.events_file}}};
+  const bool has_checkpoint = resuming && fs::exists(ckpt);
+  if (has_checkpoint) load_checkpoint(ckpt, parts);
+  replay.load_directory(train_files);
+  eval_store.load_directory(eval_files, /*load=*/false);
+  MetricsLog log(cfg.logdir, /*tensorboard=*/true, logged);
+  int64_t saved_step = step;
+  auto checkpoint = [&] {
+    logged = log.position();
+    train_files = replay.next_file();
+    eval_files = eval_store.next_file();
+    save_checkpoint(ckpt, parts);
+    saved_step = step;
+  };
+  if (!has_checkpoint) checkpoint();  // a run directory with episodes always has a checkpoint
 
-  MetricsLog log(cfg.logdir);
   Driver driver(envs), eval_driver(eval_envs);
   PolicyState train_state = agent->initial_policy_state(envs.size());
   PolicyState eval_state = agent->initial_policy_state(eval_envs.size());
@@ -259,63 +243,70 @@ void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<b
       const Video video = openl_video(*agent->wm, batch.to(device), context, envs.obs_space());
       log.video("openl", video.rgb, int(video.frames), int(video.height), int(video.width), 3, step);
     }
+    eval_step = step;  // one evaluation per step, also across a resume
+    next_eval = (step / cfg.eval_every + 1) * cfg.eval_every;
   };
 
-  // Prefill: random episodes until the replay holds `prefill` agent steps (skipped on resume).
-  int64_t last_emit = step;
-  if (replay.steps() < cfg.prefill) emit("prefill", {});
-  while (replay.steps() < cfg.prefill && !stopping()) {
-    collect(random);
-    if (step - last_emit >= cfg.log_every) {
-      last_emit = step;
-      emit("prefill", {});
+  try {
+    // Prefill: random episodes until the replay holds `prefill` agent steps (skipped on resume).
+    int64_t last_emit = step;
+    if (replay.steps() < cfg.prefill) emit("prefill", {});
+    while (replay.steps() < cfg.prefill && !stopping()) {
+      collect(random);
+      if (step - last_emit >= cfg.log_every) {
+        last_emit = step;
+        checkpoint();
+        emit("prefill", {});
+      }
     }
-  }
-  if (updates == 0 && replay.episodes() > 0)
-    for (int i = 0; i < cfg.pretrain && !stopping(); ++i) train_step();
+    if (updates == 0 && replay.episodes() > 0)
+      for (int i = 0; i < cfg.pretrain && !stopping(); ++i) train_step();
 
-  int64_t since_train = 0;
-  int64_t next_log = (step / cfg.log_every + 1) * cfg.log_every;
-  auto checkpoint = [&] { save_checkpoint(ckpt, parts); };
-  while (step < cfg.steps && !stopping()) {
-    if (step >= next_eval && cfg.eval_eps > 0) {
-      evaluate();
-      next_eval = (step / cfg.eval_every + 1) * cfg.eval_every;
+    int64_t since_train = 0;
+    int64_t next_log = (step / cfg.log_every + 1) * cfg.log_every;
+    while (step < cfg.steps && !stopping()) {
+      if (step >= next_eval && cfg.eval_eps > 0) evaluate();
+      since_train += collect(exploring() ? explore : act);
+      if (replay.episodes() > 0)
+        for (; since_train >= cfg.train_every; since_train -= cfg.train_every)
+          for (int i = 0; i < cfg.train_steps; ++i) train_step();
+      if (step >= next_log) {
+        next_log = (step / cfg.log_every + 1) * cfg.log_every;
+        log.add("fps", double(step - start_step) / std::max(1e-9, seconds_since(start)));
+        log.add("train_updates_per_s", double(updates - start_updates) / std::max(1e-9, seconds_since(start)));
+        log.add("replay_steps", double(replay.steps()));
+        log.add("replay_bytes_per_step", replay.bytes_per_step());
+        auto means = log.flush(step);
+        checkpoint();
+        emit("train", means);
+      }
     }
-    since_train += collect(exploring() ? explore : act);
-    if (replay.episodes() > 0)
-      for (; since_train >= cfg.train_every; since_train -= cfg.train_every)
-        for (int i = 0; i < cfg.train_steps; ++i) train_step();
-    if (step >= next_log) {
-      next_log = (step / cfg.log_every + 1) * cfg.log_every;
-      log.add("fps", double(step - start_step) / std::max(1e-9, seconds_since(start)));
-      log.add("train_updates_per_s", double(updates - start_updates) / std::max(1e-9, seconds_since(start)));
-      log.add("replay_steps", double(replay.steps()));
-      log.add("replay_bytes_per_step", replay.bytes_per_step());
-      auto means = log.flush(step);
-      checkpoint();
-      emit("train", means);
-    }
+    if (!stopping() && cfg.eval_eps > 0 && eval_step != step) evaluate();
+  } catch (const Divergence& e) {
+    throw Divergence("training diverged at step " + std::to_string(step) + ", after " + std::to_string(updates) +
+                     " updates: " + e.what() + "; the checkpoint of step " + std::to_string(saved_step) + " in '" +
+                     cfg.logdir + "' is kept (a diverged model is never saved). Lower the learning rates "
+                     "(model_opt.lr, actor_opt.lr, critic_opt.lr) or keep gradient clipping on, and start a new run");
   }
-  if (!stopping() && cfg.eval_eps > 0) evaluate();
   checkpoint();
   emit(stopping() ? "stopped" : "done", {});
 }
 
 CheckpointEval evaluate_checkpoint(const std::string& logdir, int episodes, uint64_t seed, int threads,
                                    const FrameFn& on_frame) {
-  const fs::path config = fs::path(logdir) / "config.yaml";
   const fs::path ckpt = fs::path(logdir) / "checkpoint.pt";
-  if (!fs::exists(config)) throw Error("logdir '" + logdir + "' holds no run (no config.yaml)");
+  if (!fs::exists(fs::path(logdir) / "config.yaml")) throw Error("logdir '" + logdir + "' holds no run (no config.yaml)");
   if (!fs::exists(ckpt)) throw Error("logdir '" + logdir + "' holds no checkpoint.pt yet");
   if (episodes < 1) throw Error("eval: episodes must be at least 1, got " + std::to_string(episodes));
-  auto rc = parse_config(read_file(config));
+  auto rc = read_run_config(logdir);
   const Config& cfg = rc.config;
   set_threads(threads);
   seed_everything(seed);
   BatchEnv envs = make_batch(cfg, 1, kEvalEnvIndex + int(seed % 1000), 0);
-  Agent agent(cfg, envs.obs_space(), envs.act_space());
-  load_checkpoint(ckpt.string(), {{{"agent", agent.get()}}, {}, {}});
+  Agent agent = build_agent(cfg, envs.obs_space(), envs.act_space());
+  CheckpointParts parts;
+  parts.modules = {{"agent", agent.get()}};
+  load_checkpoint(ckpt.string(), parts);
   agent->to(parse_device(cfg.device));
   agent->eval();
   Driver driver(envs);

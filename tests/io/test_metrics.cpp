@@ -122,5 +122,64 @@ TEST(MetricsLog, AppendsToAnExistingJsonl) {
   EXPECT_EQ(event_files(dir.path()).size(), 2u);  // one events file per run, as TensorBoard expects
 }
 
+// A crash mid-write leaves a torn last line: the next run drops it instead of appending to it.
+TEST(MetricsLog, DropsATornLastLine) {
+  ScratchDir dir;
+  { MetricsLog(dir.path(), false).write(1, {{"a", 1.0}}); }
+  { std::ofstream(dir.path() + "/metrics.jsonl", std::ios::app) << "{\"step\": 2, \"a\": 1"; }
+  { MetricsLog(dir.path(), false).write(3, {{"a", 3.0}}); }
+  const auto records = read_jsonl(dir.path() + "/metrics.jsonl");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0]["step"], 1);
+  EXPECT_EQ(records[1]["step"], 3);
+  // A file that is one torn line becomes empty.
+  { std::ofstream(dir.path() + "/metrics.jsonl", std::ios::trunc) << "{\"st"; }
+  { MetricsLog log(dir.path(), false); }
+  EXPECT_EQ(io_testing::read_bytes(dir.path() + "/metrics.jsonl"), "");
+}
+
+// Resuming at a recorded position cuts both files back to it and continues the same events file.
+TEST(MetricsLog, ResumesAtAPositionDroppingWhatCameAfter) {
+  ScratchDir dir;
+  LogPosition at;
+  {
+    MetricsLog log(dir.path());
+    log.write(10, {{"a", 1.0}});
+    at = log.position();
+    log.write(20, {{"a", 2.0}});  // after the checkpoint: lost with the crash
+    log.write(30, {{"a", 3.0}});
+  }
+  ASSERT_EQ(event_files(dir.path()).size(), 1u);
+  EXPECT_EQ(at.events_file, std::filesystem::path(event_files(dir.path())[0]).filename().string());
+  {
+    MetricsLog log(dir.path(), true, at);
+    log.write(20, {{"a", 5.0}});
+  }
+  const auto records = read_jsonl(dir.path() + "/metrics.jsonl");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1]["step"], 20);
+  EXPECT_EQ(records[1]["a"], 5.0);
+  const auto files = event_files(dir.path());
+  ASSERT_EQ(files.size(), 1u);
+  std::vector<std::pair<int64_t, float>> scalars;
+  for (const auto& e : read_events(files[0]))
+    if (e.has_summary()) scalars.emplace_back(e.step(), e.summary().value(0).simple_value());
+  EXPECT_EQ(scalars, (std::vector<std::pair<int64_t, float>>{{10, 1.0f}, {20, 5.0f}}));
+}
+
+// A position past the end (a file cut by a power loss) or naming a missing events file: keep what
+// is there, start a new events file.
+TEST(MetricsLog, PositionBeyondTheFilesKeepsThem) {
+  ScratchDir dir;
+  { MetricsLog(dir.path(), false).write(1, {{"a", 1.0}}); }
+  LogPosition far;
+  far.metrics_bytes = 1 << 20;
+  far.events_file = "events.out.tfevents.0.gone";
+  far.events_bytes = 100;
+  { MetricsLog(dir.path(), true, far).write(2, {{"a", 2.0}}); }
+  EXPECT_EQ(read_jsonl(dir.path() + "/metrics.jsonl").size(), 2u);
+  EXPECT_EQ(event_files(dir.path()).size(), 1u);
+}
+
 }  // namespace
 }  // namespace dreamer

@@ -10,4 +10,9 @@ struct Error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Training diverged: a loss, a gradient or the policy became NaN or infinite. The message names it.
+struct Divergence : Error {
+  using Error::Error;
+};
+
 }  // namespace dreamer

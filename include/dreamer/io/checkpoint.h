@@ -1,4 +1,4 @@
-// Checkpoints: modules, optimizers and counters in one LibTorch archive, replaced atomically.
+// Checkpoints: modules, optimizers and counters in one LibTorch archive with a checksum, replaced atomically.
 #pragma once
 
 #include <torch/torch.h>
@@ -11,19 +11,35 @@
 
 namespace dreamer {
 
-/// What a checkpoint holds: named modules, optimizers and integer counters.
+/// What a checkpoint holds: named modules, optimizers, integer counters, and marks: integers and
+/// texts that say where the run's other files stood (a checkpoint written before a mark existed
+/// loads without it, leaving its value as it was).
 struct CheckpointParts {
   std::map<std::string, torch::nn::Module*> modules;
   std::vector<Optimizer*> optimizers;
   std::map<std::string, int64_t*> counters;
+  std::map<std::string, int64_t*> marks;
+  std::map<std::string, std::string*> texts;
 };
 
-/// Writes `parts` to `path` via a temporary file renamed over it, so a crash never leaves a
-/// torn checkpoint and the previous one stays until the new one is complete.
+/// The file: a 24-byte header, then the payload, a LibTorch archive (a zip).
+///   bytes 0-7   "DRMCKPT1"
+///   bytes 8-15  payload length, uint64 little-endian
+///   bytes 16-19 CRC32C of the payload, uint32 little-endian
+///   bytes 20-23 zero
+constexpr size_t kCheckpointHeaderSize = 24;
+constexpr char kCheckpointMagic[] = "DRMCKPT1";
+
+/// Writes `parts` to `path` via a temporary file that is fsynced and renamed over it, so a crash
+/// never leaves a torn checkpoint and the previous one stays until the new one is complete. Throws
+/// dreamer::Error, leaving the previous checkpoint and no temporary file, when the disk is full or
+/// a module holds a non-finite value (a diverged model is never saved).
 void save_checkpoint(const std::string& path, const CheckpointParts& parts);
 
-/// Loads `parts` from `path`. Throws dreamer::Error naming the file and the missing or
-/// mismatched entry; `parts` may be partly loaded then.
+/// Loads `parts` from `path` after checking its length and checksum. Throws dreamer::Error naming
+/// the file and what is wrong (not a checkpoint, torn, corrupted, a missing or mismatched entry)
+/// before changing any module or counter. Checkpoints of earlier versions (a bare archive without
+/// the header) load without a checksum.
 void load_checkpoint(const std::string& path, const CheckpointParts& parts);
 
 }  // namespace dreamer

@@ -12,13 +12,24 @@ namespace dreamer {
 
 class TensorBoardWriter;
 
+/// Where a run's logs stood: metrics.jsonl's size and the events file's name (in the logdir) and
+/// size. A checkpoint records it, so that a resumed run cuts away what was logged after it.
+struct LogPosition {
+  int64_t metrics_bytes = -1;  // -1: unknown
+  std::string events_file;     // "" : unknown
+  int64_t events_bytes = -1;
+};
+
 /// Accumulates scalars between log events and writes their means as one JSONL record, and
 /// (unless disabled) the same scalars to a TensorBoard events file in the same directory.
 class MetricsLog {
  public:
   /// Appends to `<logdir>/metrics.jsonl` (created when missing). With `tensorboard`, also
   /// starts a new `<logdir>/events.out.tfevents.*` file that receives every scalar written.
-  explicit MetricsLog(const std::string& logdir, bool tensorboard = true);
+  /// With a known `resume` position, both files are first cut back to it (what was logged after
+  /// the checkpoint that recorded it is dropped) and the events file is continued. Otherwise a
+  /// torn last line of metrics.jsonl (a crash mid-write) is dropped before appending.
+  explicit MetricsLog(const std::string& logdir, bool tensorboard = true, const LogPosition& resume = {});
   ~MetricsLog();
   MetricsLog(MetricsLog&&) noexcept;
   MetricsLog& operator=(MetricsLog&&) noexcept;
@@ -35,6 +46,8 @@ class MetricsLog {
   /// TensorBoard on, as an image event tagged `tag`. Returns the GIF's path.
   std::string video(const std::string& tag, const std::vector<uint8_t>& frames, int T, int H, int W,
                     int C, int64_t step, int fps = 10);
+  /// Flushes both files and returns where they stand.
+  LogPosition position();
   /// The TensorBoard writer, or nullptr when disabled.
   TensorBoardWriter* tensorboard() { return tensorboard_.get(); }
 

@@ -16,6 +16,10 @@ class TensorBoardWriter {
   /// Creates `logdir` if needed and a new `<logdir>/events.out.tfevents.<unix seconds>.<hostname>`
   /// (with a ".1", ".2", ... suffix if that name is taken). Throws dreamer::Error on failure.
   explicit TensorBoardWriter(const std::string& logdir);
+  /// Continues `<logdir>/<file>` cut back to its first `bytes` bytes (what a checkpoint recorded),
+  /// so that records written after that point are gone; a new file as above when that file is
+  /// missing or shorter.
+  TensorBoardWriter(const std::string& logdir, const std::string& file, int64_t bytes);
   ~TensorBoardWriter();
   TensorBoardWriter(const TensorBoardWriter&) = delete;
   TensorBoardWriter& operator=(const TensorBoardWriter&) = delete;
@@ -34,8 +38,11 @@ class TensorBoardWriter {
   void flush();
   /// The events file's path.
   const std::string& path() const { return path_; }
+  /// The file's size: the bytes handed to the OS so far (call after flush()).
+  int64_t bytes() const;
 
  private:
+  void create(const std::string& logdir);
   void write_record(const std::string& payload);
 
   std::string path_;

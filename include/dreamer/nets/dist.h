@@ -12,7 +12,8 @@ struct OneHotDist {
   explicit OneHotDist(torch::Tensor logits_) : logits(std::move(logits_)) {}
   torch::Tensor probs() const { return torch::softmax(logits, -1); }
   /// A one-hot sample whose gradient is that of the probabilities (straight-through):
-  /// sample + probs - stop_grad(probs). [..., classes]
+  /// sample + probs - stop_grad(probs). [..., classes] Throws dreamer::Divergence when the
+  /// probabilities are not finite.
   torch::Tensor sample() const;
   /// The most likely class as one-hot, with the same straight-through gradient. [..., classes]
   torch::Tensor mode() const;

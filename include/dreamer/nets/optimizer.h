@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +11,10 @@
 #include "dreamer/core/config.h"
 
 namespace dreamer {
+
+/// Throws dreamer::Divergence("<where>: <name> is nan") when a value of `values` is not finite,
+/// naming a "*_loss" one first.
+void require_finite(const std::map<std::string, double>& values, const std::string& where);
 
 class Optimizer {
  public:
@@ -21,7 +26,8 @@ class Optimizer {
   double step(const torch::Tensor& loss, bool retain_graph = false);
 
   /// The two halves of step(): zero the gradients and backpropagate `loss`; then clip, decay and
-  /// take the Adam step, returning the gradient norm before clipping.
+  /// take the Adam step, returning the gradient norm before clipping. A non-finite gradient norm
+  /// throws dreamer::Divergence before any parameter changes.
   void backward(const torch::Tensor& loss, bool retain_graph = false);
   double update();
 

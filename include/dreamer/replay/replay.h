@@ -55,8 +55,14 @@ class Replay {
   /// Adds a finished episode (skipped when shorter than minlen, as the official replay does) and
   /// writes it to the directory when `write`.
   void add_episode(std::shared_ptr<const Episode> episode, bool write = true);
-  /// Loads every .npz of the directory, in name order (names start with a counter). Returns the count.
-  int64_t load_directory();
+  /// Loads the .npz files of the directory in name order (names start with a counter) and numbers
+  /// new files after them. With `until` >= 0 (the file counter a checkpoint recorded), files
+  /// numbered `until` or later were written after that checkpoint: they are deleted unread and
+  /// numbering goes on from `until`. `load` false only does that (an evaluation store). Returns the
+  /// count of files loaded.
+  int64_t load_directory(int64_t until = -1, bool load = true);
+  /// The counter the next episode file gets (a checkpoint records it).
+  int64_t next_file() const { return next_file_; }
 
   /// B rows of T steps: [B, T, ...]. Rows are cut from one stream of chunks drawn as the official
   /// replay does: an episode uniformly, a chunk length in [minlen, maxlen], a start uniformly (the

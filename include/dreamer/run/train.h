@@ -10,6 +10,7 @@
 #include "dreamer/core/config.h"
 #include "dreamer/envs/evaluate.h"
 #include "dreamer/envs/registry.h"
+#include "dreamer/run/run_dir.h"
 
 namespace dreamer {
 
@@ -32,15 +33,6 @@ using Reporter = std::function<void(const Progress&)>;
 
 /// The env options a config asks for.
 EnvOptions env_options(const Config& cfg);
-
-/// Keys that may change when a run resumes: they do not change what is learned.
-bool resumable_key(const std::string& key);
-
-/// Prepares `logdir` for a run with config text `yaml`: creates it and writes config.yaml, or, when
-/// it holds a run, checks that the configs agree on every key but the resumable ones (throws
-/// dreamer::Error naming the first differing key otherwise) and updates those. Returns true when
-/// the run resumes.
-bool prepare_logdir(const std::string& logdir, const std::string& yaml);
 
 /// Trains as the config says, in cfg.logdir; re-running on the same logdir resumes from its
 /// checkpoint and episodes. Returns when cfg.steps frames are reached or `stop` becomes true

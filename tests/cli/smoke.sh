@@ -2,17 +2,7 @@
 # CLI smoke test: help, errors that name the bad input (exit 2), a tiny training run, resume, eval.
 set -euo pipefail
 dreamer="$1"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-# expect_error STATUS NEEDLE -- command...: the command exits with STATUS and stderr names NEEDLE.
-expect_error() {
-  local status="$1" needle="$2"; shift 3
-  set +e; "$@" >"$work/out" 2>"$work/err"; local got=$?; set -e
-  [ "$got" = "$status" ] || fail "'$*' exited $got, expected $status: $(cat "$work/err")"
-  grep -q -- "$needle" "$work/err" || fail "'$*' did not mention '$needle': $(cat "$work/err")"
-}
+source "$(dirname "$0")/lib.sh"
 
 "$dreamer" --help >/dev/null
 "$dreamer" train --help | grep -q -- "--configs" || fail "train --help lacks --configs"
@@ -45,7 +35,7 @@ assert ep["is_first"][0] and not ep["is_first"][1:].any() and ep["is_last"][-1]
 assert (ep["action"][0] == 0).all() and (ep["action"][1:].sum(-1) == 1).all()
 PY
 cp "$work/run/config.yaml" "$work/config.before"
-expect_error 2 "key 'seed' differs" -- "$dreamer" train --configs debug --task debug_catch --logdir "$work/run" --seed 9 --steps 200
+expect_error 2 "key 'seed' differs" -- "$dreamer" train --configs debug --task debug_catch --logdir "$work/run" --seed 9 --prefill 50 --steps 200
 cmp -s "$work/run/config.yaml" "$work/config.before" || fail "a refused run changed config.yaml"
 
 # Resuming with more steps continues from the checkpoint: no second prefill, counters go on.
@@ -59,7 +49,7 @@ grep -q "steps: 300" "$work/run/config.yaml" || fail "config.yaml does not recor
 
 # Every metrics line has its wall-clock time; the plot script draws the run as a PNG.
 grep -v -q '"time":' "$work/run/metrics.jsonl" && fail "a metrics line lacks its time"
-plot="$(dirname "$0")/../scripts/plot_metrics.py"
+plot="$(dirname "$0")/../../scripts/plot_metrics.py"
 "$plot" "$work/run" -o "$work/plot.png" --hline "random=-0.8" || fail "plot_metrics failed"
 [ "$(head -c 8 "$work/plot.png" | od -An -tx1 | tr -d ' ')" = "89504e470d0a1a0a" ] || fail "plot.png is not a PNG"
 set +e; "$plot" "$work/run" -o "$work/bad.png" --hline "random" 2>"$work/err"; got=$?; set -e
