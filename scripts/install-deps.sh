@@ -12,6 +12,7 @@ packages=(
   libgtest-dev
   python3-numpy         # tests check that numpy reads the replay's .npz files
   python3-matplotlib    # scripts/plot_metrics.py: returns against frames and hours as a PNG
+  strace                # tests/cli/faults.sh: kill -9 injected inside a checkpoint write
 )
 sudo=""
 if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi

@@ -86,6 +86,23 @@ expect_error 2 "is corrupted" -- "$dreamer" "${run[@]}" --logdir "$work/corrupt"
 head -c 1000 "$work/pristine/checkpoint.pt" >"$work/corrupt/checkpoint.pt"
 expect_error 2 "is torn" -- "$dreamer" eval --logdir "$work/corrupt" --episodes 1
 
+# kill -9 inside a checkpoint write (strace injects SIGKILL at the 30th write of the temporary, then
+# at its rename): the previous checkpoint is intact and loads; the resume replaces the temporary.
+cp -r "$work/pristine" "$work/midwrite"
+for inject in pwrite64:signal=KILL:when=30 rename:signal=KILL; do
+  set +e
+  ( strace -f -qq -o /dev/null -P "$work/midwrite/checkpoint.pt.tmp" -e trace="${inject%%:*}" -e inject="$inject" \
+    "$dreamer" "${run[@]}" --logdir "$work/midwrite" --steps 100000 ) 2>/dev/null
+  got=$?
+  set -e
+  [ "$got" = 137 ] || fail "strace's kill inside the checkpoint write did not happen (exit $got, $inject)"
+  cmp -s "$work/midwrite/checkpoint.pt" "$work/pristine/checkpoint.pt" || fail "a kill inside the checkpoint write changed checkpoint.pt"
+  [ -e "$work/midwrite/checkpoint.pt.tmp" ] || fail "the kill did not come inside the checkpoint write ($inject)"
+  "$dreamer" eval --logdir "$work/midwrite" --episodes 1 >/dev/null || fail "the checkpoint does not load after a kill inside its write"
+done
+"$dreamer" "${run[@]}" --logdir "$work/midwrite" --steps 600 2>/dev/null || fail "no resume after a kill inside the checkpoint write"
+no_tmp "$work/midwrite"
+
 # 8, 9. kill -9 at any time, then resume: metrics never step back, one events file, no episode twice;
 # a torn last metrics line is dropped.
 cp -r "$work/pristine" "$work/killed"
