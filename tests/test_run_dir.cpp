@@ -1,5 +1,4 @@
-// Tests of what keeps a run directory safe: checkpoint checksums and marks, never saving a diverged
-// model, divergence caught before a step, the run lock, and what a run may resume from.
+// Tests of what keeps a run safe: checkpoint checksums, divergence, the run lock, resumable parts, load.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -7,6 +6,7 @@
 #include <limits>
 
 #include "dreamer/core/error.h"
+#include "dreamer/core/runtime.h"
 #include "dreamer/io/checkpoint.h"
 #include "dreamer/io/crc32c.h"
 #include "dreamer/nets/dist.h"
@@ -257,4 +257,22 @@ TEST(Config, SizesAndStepsAreCheckedUpFront) {
   const std::string steps = error_of([] { preset({"debug"}, {{"steps", "400"}}); });
   EXPECT_NE(steps.find("'steps' has value '400', expected at least prefill x action_repeat = 500"), std::string::npos) << steps;
   EXPECT_NO_THROW(preset({"debug"}, {{"steps", "500"}}));
+}
+
+// threads: 0 takes the cores other processes leave free: hand-computed from the rule.
+TEST(ThreadGovernor, TakesTheCoresOtherProcessesLeaveFree) {
+  EXPECT_EQ(threads_for_load(2, 0.0), 2);
+  EXPECT_EQ(threads_for_load(2, 0.3), 2);   // a little background work keeps every core
+  EXPECT_EQ(threads_for_load(2, 0.35), 2);
+  EXPECT_EQ(threads_for_load(2, 0.45), 1);  // from 0.4 of a core on, that core is taken
+  EXPECT_EQ(threads_for_load(2, 0.5), 1);   // half a core taken (as when it shares a core with us)
+  EXPECT_EQ(threads_for_load(2, 1.0), 1);
+  EXPECT_EQ(threads_for_load(2, 3.0), 1);   // never below one
+  EXPECT_EQ(threads_for_load(8, 2.2), 6);
+  EXPECT_EQ(threads_for_load(8, -0.1), 8);  // rounding noise in the counters
+  ThreadGovernor governor;
+  EXPECT_EQ(governor.update(), governor.cores());  // nothing measured yet: every core
+  const int threads = governor.update();
+  EXPECT_GE(threads, 1);
+  EXPECT_LE(threads, governor.cores());
 }

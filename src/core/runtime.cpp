@@ -8,8 +8,13 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <thread>
 
 #include "dreamer/core/error.h"
@@ -17,6 +22,56 @@
 namespace dreamer {
 
 void seed_everything(uint64_t seed) { torch::manual_seed(seed); }
+
+int threads_for_load(int cores, double others_busy) {
+  const int taken = int(std::floor(std::max(0.0, others_busy) + 0.6));
+  return std::max(1, std::min(cores, cores - taken));
+}
+
+namespace {
+// Jiffies of all cores since boot from /proc/stat's first line: busy and total. False when unreadable.
+bool read_cpu_jiffies(int64_t& busy, int64_t& total) {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  int64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  if (!(in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) || cpu != "cpu") return false;
+  busy = user + nice + system + irq + softirq;
+  total = busy + idle + iowait + steal;
+  return true;
+}
+
+// This process's user + system jiffies (/proc/self/stat fields 14 and 15). False when unreadable.
+bool read_self_jiffies(int64_t& jiffies) {
+  std::ifstream in("/proc/self/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t paren = text.rfind(')');  // the command name may hold spaces
+  if (paren == std::string::npos) return false;
+  std::istringstream fields(text.substr(paren + 2));
+  std::string field;
+  int64_t utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoll(field);
+    if (i == 15) stime = std::stoll(field);
+  }
+  if (!fields) return false;
+  jiffies = utime + stime;
+  return true;
+}
+}  // namespace
+
+ThreadGovernor::ThreadGovernor() : cores_(static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))) {}
+
+int ThreadGovernor::update() {
+  int64_t busy = 0, total = 0, self = 0;
+  if (!read_cpu_jiffies(busy, total) || !read_self_jiffies(self)) return cores_;
+  const bool first = total_ < 0;
+  const int64_t d_busy = busy - busy_, d_total = total - total_, d_self = self - self_;
+  busy_ = busy, total_ = total, self_ = self;
+  if (first || d_total <= 0) return cores_;
+  // d_total counts every core's jiffies: the wall time is d_total / cores.
+  const double others = double(d_busy - d_self) / (double(d_total) / double(cores_));
+  return threads_for_load(cores_, others);
+}
 
 int set_threads(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -139,7 +139,7 @@ void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<b
   const auto device = parse_device(cfg.device);
   BatchEnv envs = make_batch(cfg, cfg.envs, 0, cfg.envs_parallel);
   BatchEnv eval_envs = make_batch(cfg, 1, kEvalEnvIndex, 0);
-  set_threads(cfg.threads);
+  int threads = set_threads(cfg.threads);
   seed_everything(uint64_t(cfg.seed));
   Agent agent = build_agent(cfg, envs.obs_space(), envs.act_space());
   agent->to(device);
@@ -215,6 +215,15 @@ void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<b
     if (report) report(progress);
   };
   auto stopping = [&] { return stop && stop->load(); };
+  // threads: 0 follows the load: every core other processes leave free, checked every 2 s.
+  ThreadGovernor governor;
+  governor.update();
+  auto last_governed = Clock::now();
+  auto govern = [&] {
+    if (cfg.threads != 0 || seconds_since(last_governed) < 2.0) return;
+    last_governed = Clock::now();
+    if (const int want = governor.update(); want != threads) threads = set_threads(want);
+  };
   auto collect = [&](const Policy& policy) {
     const int64_t n = driver.step(policy, on_step);
     agent_steps += n;
@@ -252,6 +261,7 @@ void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<b
     int64_t last_emit = step;
     if (replay.steps() < cfg.prefill) emit("prefill", {});
     while (replay.steps() < cfg.prefill && !stopping()) {
+      govern();
       collect(random);
       if (step - last_emit >= cfg.log_every) {
         last_emit = step;
@@ -266,6 +276,7 @@ void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<b
     int64_t next_log = (step / cfg.log_every + 1) * cfg.log_every;
     while (step < cfg.steps && !stopping()) {
       if (step >= next_eval && cfg.eval_eps > 0) evaluate();
+      govern();
       since_train += collect(exploring() ? explore : act);
       if (replay.episodes() > 0)
         for (; since_train >= cfg.train_every; since_train -= cfg.train_every)
@@ -275,6 +286,7 @@ void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<b
         log.add("fps", double(step - start_step) / std::max(1e-9, seconds_since(start)));
         log.add("train_updates_per_s", double(updates - start_updates) / std::max(1e-9, seconds_since(start)));
         log.add("replay_steps", double(replay.steps()));
+        log.add("threads", double(threads));
         log.add("replay_bytes_per_step", replay.bytes_per_step());
         auto means = log.flush(step);
         checkpoint();

@@ -21,6 +21,27 @@ void seed_everything(uint64_t seed);
 /// arithmetic down as training goes on.
 int set_threads(int threads);
 
+/// How many intra-op threads to run when `cores` cores exist and other processes kept
+/// `others_busy` cores busy on average: every core not taken by them, at least one
+/// (max(1, cores - floor(others_busy + 0.6))). A core another process keeps busy slows down the
+/// share of every parallel op that lands on it, and OpenMP threads that spin at the op's end
+/// take CPU from the other process: one busy process made 2 threads 10x slower than 1 thread here.
+int threads_for_load(int cores, double others_busy);
+
+/// Follows the machine's load for `threads: 0` (all cores, when free): each update() reads how
+/// busy the cores were since the previous call (/proc/stat) less this process's own share
+/// (/proc/self/stat) and returns threads_for_load() of it, or all cores where /proc cannot be read.
+class ThreadGovernor {
+ public:
+  ThreadGovernor();
+  int update();
+  int cores() const { return cores_; }
+
+ private:
+  int cores_;
+  int64_t busy_ = -1, total_ = -1, self_ = -1;  // jiffies at the previous call
+};
+
 /// The malloc the process runs on: "tcmalloc" when the executable links it (CMake option
 /// DREAMER_TCMALLOC, on by default for the CLI and the tests), else "system". Large tensors are
 /// freed and allocated again every update; glibc's malloc returns each to the kernel and page-faults
