@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -398,6 +399,18 @@ bool Config::grad_head(const std::string& name) const {
   return std::find(grad_heads.begin(), grad_heads.end(), name) != grad_heads.end();
 }
 
+namespace {
+// Runs `load`, turning what yaml-cpp throws beyond our checks (a map key that is not a scalar, say)
+// into dreamer::Error naming `path`.
+ResolvedConfig yaml_errors_named(const std::string& path, const std::function<ResolvedConfig()>& load) {
+  try {
+    return load();
+  } catch (const YAML::Exception& e) {
+    throw Error("config: '" + path + "' is not a valid config: " + e.what());
+  }
+}
+}  // namespace
+
 std::string default_configs_path() {
   if (const char* env = std::getenv("DREAMER_CONFIGS")) return env;
   return std::string(DREAMER_SOURCE_DIR) + "/configs/configs.yaml";
@@ -405,34 +418,38 @@ std::string default_configs_path() {
 
 ResolvedConfig load_config(const std::string& path, const std::vector<std::string>& presets,
                            const std::vector<std::pair<std::string, std::string>>& overrides) {
-  YAML::Node file = load_configs_file(path);
-  const YAML::Node defaults = file["defaults"];
-  YAML::Node tree = YAML::Clone(defaults);
-  for (const auto& name : presets) {
-    if (name == "defaults") continue;
-    if (!file[name]) {
-      std::string names;
-      for (const auto& kv : file) names += (names.empty() ? "" : ", ") + kv.first.as<std::string>();
-      throw Error("config: unknown preset '" + name + "'; the presets are: " + names);
+  return yaml_errors_named(path, [&] {
+    YAML::Node file = load_configs_file(path);
+    const YAML::Node defaults = file["defaults"];
+    YAML::Node tree = YAML::Clone(defaults);
+    for (const auto& name : presets) {
+      if (name == "defaults") continue;
+      if (!file[name]) {
+        std::string names;
+        for (const auto& kv : file) names += (names.empty() ? "" : ", ") + kv.first.as<std::string>();
+        throw Error("config: unknown preset '" + name + "'; the presets are: " + names);
+      }
+      apply_block(tree, defaults, file[name], "preset '" + name + "'");
     }
-    apply_block(tree, defaults, file[name], "preset '" + name + "'");
-  }
-  apply_overrides(tree, defaults, overrides);
-  return from_tree(tree);
+    apply_overrides(tree, defaults, overrides);
+    return from_tree(tree);
+  });
 }
 
 ResolvedConfig load_stored_config(const std::string& stored_path, const std::string& path,
                                   const std::vector<std::pair<std::string, std::string>>& overrides) {
-  YAML::Node file = load_configs_file(path);
-  YAML::Node tree = load_file(stored_path);
-  if (!tree.IsMap()) throw Error("config: '" + stored_path + "' is not a config");
-  try {
-    from_tree(tree);  // the stored config on its own: errors name its file
-  } catch (const Error& e) {
-    throw Error("'" + stored_path + "': " + e.what());
-  }
-  apply_overrides(tree, file["defaults"], overrides);
-  return from_tree(tree);
+  return yaml_errors_named(stored_path, [&] {
+    YAML::Node file = load_configs_file(path);
+    YAML::Node tree = load_file(stored_path);
+    if (!tree.IsMap()) throw Error("config: '" + stored_path + "' is not a config");
+    try {
+      from_tree(tree);  // the stored config on its own: errors name its file
+    } catch (const Error& e) {
+      throw Error("'" + stored_path + "': " + e.what());
+    }
+    apply_overrides(tree, file["defaults"], overrides);
+    return from_tree(tree);
+  });
 }
 
 ResolvedConfig parse_config(const std::string& yaml_text) {

@@ -47,6 +47,13 @@ std::string read_bytes(const std::string& path) {
   return bytes;
 }
 
+// What a LibTorch reader threw, without the backtrace c10::Error carries. Its archive reader throws
+// c10::Error, but also torch::jit errors and standard exceptions on a malformed archive.
+std::string reason(const std::exception& e) {
+  if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return c10->what_without_backtrace();
+  return e.what();
+}
+
 }  // namespace
 
 void save_checkpoint(const std::string& path, const CheckpointParts& parts) {
@@ -101,6 +108,8 @@ void load_checkpoint(const std::string& path, const CheckpointParts& parts) {
       throw Error("checkpoint: '" + path + "' is torn (" + std::to_string(bytes.size()) + " bytes, no whole header)");
     const uint64_t length = get_le(bytes.data() + 8, 8);
     const uint32_t crc = uint32_t(get_le(bytes.data() + 16, 4));
+    if (get_le(bytes.data() + 20, 4) != 0)
+      throw Error("checkpoint: '" + path + "' is corrupted (its header's reserved bytes are not zero)");
     if (length != bytes.size() - kCheckpointHeaderSize)
       throw Error("checkpoint: '" + path + "' is torn or padded: its header says " + std::to_string(length) +
                   " bytes of data, the file holds " + std::to_string(bytes.size() - kCheckpointHeaderSize));
@@ -114,8 +123,8 @@ void load_checkpoint(const std::string& path, const CheckpointParts& parts) {
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(payload, payload_size);
-  } catch (const c10::Error& e) {
-    throw Error("checkpoint: '" + path + "' is not a dreamer checkpoint (" + e.what_without_backtrace() + ")");
+  } catch (const std::exception& e) {
+    throw Error("checkpoint: '" + path + "' is not a dreamer checkpoint (" + reason(e) + ")");
   }
   auto missing = [&](const std::string& key) {
     return Error("checkpoint: '" + path + "' has no '" + key + "' (was it written by another model or version?)");
@@ -124,8 +133,8 @@ void load_checkpoint(const std::string& path, const CheckpointParts& parts) {
     torch::Tensor t;
     try {
       if (!archive.try_read(key, t)) return;
-    } catch (const c10::Error& e) {
-      throw Error("checkpoint: '" + path + "' has an unreadable '" + key + "': " + e.what_without_backtrace());
+    } catch (const std::exception& e) {
+      throw Error("checkpoint: '" + path + "' has an unreadable '" + key + "': " + reason(e));
     }
     if (t.numel() != 1 || t.scalar_type() != torch::kLong)
       throw Error("checkpoint: '" + path + "' holds '" + key + "' that is not one integer");
@@ -136,11 +145,13 @@ void load_checkpoint(const std::string& path, const CheckpointParts& parts) {
   for (const auto& [name, module] : parts.modules) {
     for (const auto& [key, tensor] : tensors_of(name, module)) {
       torch::Tensor stored;
+      bool found = false;
       try {
-        if (!archive.try_read(key, stored)) throw missing(key);
-      } catch (const c10::Error& e) {
-        throw Error("checkpoint: '" + path + "' has an unreadable '" + key + "': " + e.what_without_backtrace());
+        found = archive.try_read(key, stored);
+      } catch (const std::exception& e) {
+        throw Error("checkpoint: '" + path + "' has an unreadable '" + key + "': " + reason(e));
       }
+      if (!found) throw missing(key);
       if (stored.sizes() != tensor.sizes() || stored.scalar_type() != tensor.scalar_type())
         throw Error("checkpoint: '" + path + "' holds '" + key + "' with shape " + shape(stored) +
                     " but this config needs " + shape(tensor) + " (was it written with another config?)");
@@ -165,8 +176,8 @@ void load_checkpoint(const std::string& path, const CheckpointParts& parts) {
     bool found = false;
     try {
       found = archive.try_read("text/" + name, stored);
-    } catch (const c10::Error& e) {
-      throw Error("checkpoint: '" + path + "' has an unreadable 'text/" + name + "': " + e.what_without_backtrace());
+    } catch (const std::exception& e) {
+      throw Error("checkpoint: '" + path + "' has an unreadable 'text/" + name + "': " + reason(e));
     }
     if (!found) continue;
     if (!stored.isString()) throw Error("checkpoint: '" + path + "' holds 'text/" + name + "' that is not a text");
@@ -175,8 +186,8 @@ void load_checkpoint(const std::string& path, const CheckpointParts& parts) {
   for (auto* opt : parts.optimizers) {
     try {
       opt->load(archive);
-    } catch (const c10::Error& e) {
-      throw Error("checkpoint: '" + path + "' has no usable '" + opt->name() + "' state: " + e.what_without_backtrace());
+    } catch (const std::exception& e) {
+      throw Error("checkpoint: '" + path + "' has no usable '" + opt->name() + "' state: " + reason(e));
     }
   }
   {

@@ -3,10 +3,11 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <iterator>
-#include <regex>
 
 #include "dreamer/core/error.h"
 #include "io/atomic_file.h"
@@ -59,18 +60,41 @@ NpyArray parse_npy(const std::string& bytes, const std::string& where) {
   }
   if (offset + header_len > bytes.size()) throw bad("has a truncated header");
   const std::string header = bytes.substr(offset, header_len);
-  std::smatch m;
+  // The header is a Python dict literal; the three keys are read by hand (std::regex recursed
+  // once per character and overflowed the stack on a long header).
+  auto value_of = [&](const std::string& key) -> size_t {
+    const size_t at = header.find("'" + key + "':");
+    if (at == std::string::npos) return std::string::npos;
+    return header.find_first_not_of(" \t", at + key.size() + 3);
+  };
   NpyArray a;
-  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']+)'"))) throw bad("has no dtype");
-  a.descr = m[1];
-  if (std::regex_search(header, std::regex("'fortran_order':\\s*True"))) throw bad("is in Fortran order");
-  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)"))) throw bad("has no shape");
-  const std::string dims = m[1];
-  const std::regex number("\\d+");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it)
-    a.shape.push_back(std::stoll(it->str()));
+  size_t at = value_of("descr");
+  const size_t descr_end = at == std::string::npos || header[at] != '\'' ? std::string::npos : header.find('\'', at + 1);
+  if (descr_end == std::string::npos || descr_end == at + 1) throw bad("has no dtype");
+  a.descr = header.substr(at + 1, descr_end - at - 1);
+  at = value_of("fortran_order");
+  if (at != std::string::npos && header.compare(at, 4, "True") == 0) throw bad("is in Fortran order");
+  at = value_of("shape");
+  const size_t shape_end = at == std::string::npos || header[at] != '(' ? std::string::npos : header.find(')', at);
+  if (shape_end == std::string::npos) throw bad("has no shape");
+  int64_t numel = 1;
+  for (size_t i = at + 1; i < shape_end;) {
+    if (header[i] == ' ' || header[i] == ',') {
+      ++i;
+      continue;
+    }
+    if (!std::isdigit(static_cast<unsigned char>(header[i]))) throw bad("has a shape that is not a tuple of sizes");
+    int64_t dim = 0;
+    for (; i < shape_end && std::isdigit(static_cast<unsigned char>(header[i])); ++i)
+      if (__builtin_mul_overflow(dim, 10, &dim) || __builtin_add_overflow(dim, header[i] - '0', &dim))
+        throw bad("has a size too large");
+    if (__builtin_mul_overflow(numel, dim, &numel)) throw bad("has a shape too large");
+    a.shape.push_back(dim);
+  }
   const size_t data_at = offset + header_len;
-  const size_t want = size_t(a.numel() * a.item_size());
+  int64_t want_bytes = 0;
+  if (__builtin_mul_overflow(numel, a.item_size(), &want_bytes)) throw bad("has a shape too large");
+  const size_t want = size_t(want_bytes);
   if (bytes.size() - data_at != want) throw bad("holds " + std::to_string(bytes.size() - data_at) + " data bytes, expected " + std::to_string(want));
   a.data.assign(bytes.begin() + long(data_at), bytes.end());
   return a;
@@ -80,13 +104,19 @@ NpyArray parse_npy(const std::string& bytes, const std::string& where) {
 
 int64_t NpyArray::numel() const {
   int64_t n = 1;
-  for (auto d : shape) n *= d;
+  for (auto d : shape)
+    if (d < 0 || __builtin_mul_overflow(n, d, &n)) throw Error("npz: an array's shape is too large or negative");
   return n;
 }
 
 int64_t NpyArray::item_size() const {
-  if (descr.size() < 3) throw Error("npz: unknown dtype '" + descr + "'");
-  return std::stoll(descr.substr(2));
+  // '<f4', '|u1', '|b1': a byte order, a kind letter, then the size in bytes (1 to 16).
+  const bool sized = descr.size() >= 3 && descr.size() <= 4 && std::string("<>|=").find(descr[0]) != std::string::npos &&
+                     std::isalpha(static_cast<unsigned char>(descr[1])) &&
+                     std::all_of(descr.begin() + 2, descr.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  const int64_t size = sized ? std::stoll(descr.substr(2)) : 0;
+  if (size < 1 || size > 16) throw Error("npz: unknown dtype '" + descr + "'");
+  return size;
 }
 
 NpyArray make_npy(const std::string& descr, std::vector<int64_t> shape, const void* data, size_t bytes) {

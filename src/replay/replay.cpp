@@ -60,6 +60,7 @@ Episode load_episode(const std::string& path, const ObsSpace& space, int64_t act
   if (reward_it == arrays.end() || reward_it->second.shape.size() != 1)
     throw Error("replay: '" + path + "' has no 1-d array 'reward'");
   const int64_t L = reward_it->second.shape[0];
+  if (L < 1) throw Error("replay: '" + path + "' holds an episode of no steps");
   Episode ep;
   ep.obs_space = space;
   ep.act_dim = act_dim;
