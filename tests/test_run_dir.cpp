@@ -219,6 +219,13 @@ TEST(RunDir, PartsOfARunAreRefusedAndLeftAsTheyAre) {
   EXPECT_FALSE(prepare_logdir(dir / "new", yaml));
   EXPECT_EQ(read_bytes(dir / "new/config.yaml"), yaml);
   EXPECT_TRUE(prepare_logdir(dir / "new", yaml));  // no checkpoint, no episodes: starts again
+  // A resumable key that differs is accepted but written only by update_run_config.
+  const std::string longer = load_config(default_configs_path(), {"debug"}, {{"steps", "9000"}}).yaml;
+  EXPECT_TRUE(prepare_logdir(dir / "new", longer));
+  EXPECT_EQ(read_bytes(dir / "new/config.yaml"), yaml);
+  update_run_config(dir / "new", longer);
+  EXPECT_EQ(read_bytes(dir / "new/config.yaml"), longer);
+  update_run_config(dir / "new", yaml);
   // A checkpoint without config.yaml.
   fs::create_directories(dir / "ckpt_only");
   write_bytes(dir / "ckpt_only/checkpoint.pt", "weights");

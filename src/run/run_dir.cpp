@@ -132,8 +132,12 @@ bool prepare_logdir(const std::string& logdir, const std::string& yaml) {
   if (!key.empty())
     throw Error("logdir '" + logdir + "' holds a run with a different config (key '" + key + "' differs from " +
                 config.string() + "); resume it with the same settings, or choose another --logdir");
-  write_file_atomically(config.string(), yaml, "logdir");  // only resumable keys changed
   return true;
+}
+
+void update_run_config(const std::string& logdir, const std::string& yaml) {
+  const fs::path config = fs::path(logdir) / "config.yaml";
+  if (read_file(config) != yaml) write_file_atomically(config.string(), yaml, "logdir");
 }
 
 }  // namespace dreamer

@@ -167,6 +167,7 @@ void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<b
   replay.load_directory(train_files);
   eval_store.load_directory(eval_files, /*load=*/false);
   MetricsLog log(cfg.logdir, /*tensorboard=*/true, logged);
+  update_run_config(cfg.logdir, rc.yaml);  // the resumable keys, once the run has loaded
   int64_t saved_step = step;
   auto checkpoint = [&] {
     logged = log.position();

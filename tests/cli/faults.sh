@@ -83,6 +83,7 @@ size=$(stat -c %s "$work/corrupt/checkpoint.pt")
 head -c 4096 /dev/zero | tr '\0' '\377' | dd of="$work/corrupt/checkpoint.pt" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
 expect_error 2 "is corrupted" -- "$dreamer" eval --logdir "$work/corrupt" --episodes 1
 expect_error 2 "is corrupted" -- "$dreamer" "${run[@]}" --logdir "$work/corrupt" --steps 600
+cmp -s "$work/corrupt/config.yaml" "$work/pristine/config.yaml" || fail "a run that failed to resume changed config.yaml"
 head -c 1000 "$work/pristine/checkpoint.pt" >"$work/corrupt/checkpoint.pt"
 expect_error 2 "is torn" -- "$dreamer" eval --logdir "$work/corrupt" --episodes 1
 

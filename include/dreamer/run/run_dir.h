@@ -30,10 +30,14 @@ ResolvedConfig read_run_config(const std::string& logdir);
 
 /// Prepares `logdir` (locked by the caller) for a run with config text `yaml`. A new run: writes
 /// config.yaml and returns false. A run there: checks that its config.yaml is valid and agrees with
-/// `yaml` on every key but the resumable ones, updates those, and returns true. Throws
+/// `yaml` on every key but the resumable ones, and returns true (update_run_config writes those
+/// once the run has loaded, so that a run that fails to resume changes nothing). Throws
 /// dreamer::Error, changing nothing, when the configs differ (naming the first key), when
 /// config.yaml is invalid, or when the directory holds part of a run: a checkpoint or episodes
 /// without config.yaml, or episodes without a checkpoint.
 bool prepare_logdir(const std::string& logdir, const std::string& yaml);
+
+/// Writes `yaml` (which prepare_logdir accepted) as the run's config.yaml when it differs.
+void update_run_config(const std::string& logdir, const std::string& yaml);
 
 }  // namespace dreamer
