@@ -70,9 +70,10 @@ PY
 expect_error 2 "directory of --out" -- "$dreamer" play --logdir "$work/run" --out "$work/no/such/dir/x.gif"
 expect_error 2 "holds no run" -- "$dreamer" play --logdir "$work/nothing" --out "$work/x.gif"
 
-# One --seed makes a whole run repeat: the same losses and returns; another seed differs.
+# One --seed makes a whole run repeat with a fixed --threads (the default follows the load, and the
+# thread count changes the order of floating-point sums): the same losses and returns; another seed differs.
 losses() { grep -o '"model_loss":[-0-9.e]*\|"actor_loss":[-0-9.e]*\|"eval_return":[-0-9.e]*' "$1/metrics.jsonl"; }
-tiny=(train --configs debug --task debug_catch --prefill 100 --log_every 200 --eval_eps 2 --steps 400)
+tiny=(train --configs debug --task debug_catch --prefill 100 --log_every 200 --eval_eps 2 --steps 400 --threads 1)
 "$dreamer" "${tiny[@]}" --logdir "$work/s1" --seed 3 2>/dev/null
 "$dreamer" "${tiny[@]}" --logdir "$work/s2" --seed 3 2>/dev/null
 "$dreamer" "${tiny[@]}" --logdir "$work/s3" --seed 4 2>/dev/null
