@@ -64,17 +64,9 @@ void AtomicFile::commit() {
   if (fd_ < 0) throw Error(what_ + ": '" + path_ + "' was already committed or failed");
   if (::fsync(fd_) != 0) fail("syncing '" + tmp_ + "'", errno);
   const int fd = fd_;
-  fd_ = -1;
-  if (::close(fd) != 0) {
-    const int error = errno;
-    ::unlink(tmp_.c_str());
-    throw Error(what_ + ": cannot write '" + path_ + "' (closing '" + tmp_ + "'): " + write_error_text(error));
-  }
-  if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
-    const int error = errno;
-    ::unlink(tmp_.c_str());
-    throw Error(what_ + ": cannot write '" + path_ + "' (renaming '" + tmp_ + "'): " + write_error_text(error));
-  }
+  fd_ = -1;  // closed here, whatever close() says
+  if (::close(fd) != 0) fail("closing '" + tmp_ + "'", errno);
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) fail("renaming '" + tmp_ + "'", errno);
   // The rename is durable once the directory is synced; a failure here leaves the new file in place.
   std::string dir = std::filesystem::path(path_).parent_path().string();
   if (dir.empty()) dir = ".";

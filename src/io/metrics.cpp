@@ -3,12 +3,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <algorithm>
 #include <fstream>
 #include <system_error>
 
