@@ -86,3 +86,59 @@ TEST(Config, StepCountsAcceptScientificNotation) {
   auto c = resolve({}, {{"steps", "2.5e5"}}).config;
   EXPECT_EQ(c.steps, 250000);
 }
+
+TEST(Config, AtariPresetIsThePapersProtocol) {
+  const Config c = resolve({"atari"}).config;
+  EXPECT_EQ(c.render_size, (std::vector<int>{64, 64}));
+  EXPECT_TRUE(c.atari_grayscale);
+  EXPECT_EQ(c.action_repeat, 4);
+  EXPECT_TRUE(c.atari.max_pool);
+  EXPECT_EQ(c.atari.resize, "area");
+  EXPECT_DOUBLE_EQ(c.sticky, 0.25);
+  EXPECT_EQ(c.atari.noops, 30);
+  EXPECT_FALSE(c.atari.life_loss);
+  EXPECT_FALSE(c.minimal_actions);  // all 18 actions
+  EXPECT_EQ(c.time_limit, 27000);
+  EXPECT_EQ(c.clip_rewards, "tanh");
+  expect_error([] { resolve({"atari"}, {{"atari.resize", "nearest"}}); }, "'atari.resize' has value 'nearest'");
+  expect_error([] { resolve({"atari"}, {{"atari.noops", "-1"}}); }, "'atari.noops'");
+  expect_error([] { resolve({"atari"}, {{"sticky", "1.5"}}); }, "'sticky'");
+}
+
+// A preset's pixel_tasks block applies only when the resolved task is a pixel task, wherever the task came from.
+TEST(Config, PixelTasksBlockFollowsTheResolvedTask) {
+  const Config board = resolve({"debug"}).config;  // debug_catch: stride-1 coders for 10x10 boards
+  EXPECT_EQ(board.encoder.cnn_stride, 1);
+  EXPECT_EQ(board.decoder.dist, "binary");
+  const Config pixels = resolve({"atari", "debug"}, {{"task", "atari_tetris"}}).config;  // debug sets debug_catch
+  EXPECT_EQ(pixels.encoder.cnn_stride, 2);
+  EXPECT_EQ(pixels.encoder.cnn_kernels, (std::vector<int>{4, 4, 4, 4}));
+  EXPECT_EQ(pixels.decoder.cnn_kernels, (std::vector<int>{5, 5, 6, 6}));
+  EXPECT_EQ(pixels.decoder.dist, "mse");
+  EXPECT_EQ(pixels.encoder.cnn_depth, 16);  // debug's small depth stays
+  EXPECT_EQ(resolve({"debug"}, {{"task", "atari_tetris"}}).config.encoder.cnn_stride, 2);
+  EXPECT_EQ(resolve({"atari", "debug"}, {{"task", "debug_catch"}}).config.encoder.cnn_stride, 1);
+  // An override still beats the pixel block.
+  EXPECT_EQ(resolve({"debug", "atari"}).config.encoder.cnn_stride, 2);  // atari's task, atari_pong
+  EXPECT_EQ(resolve({"debug", "atari"}, {{"encoder.cnn_stride", "3"}}).config.encoder.cnn_stride, 3);
+}
+
+// A run directory written before the `atari` block existed still reads, with configs.yaml's defaults.
+TEST(Config, KeysAddedLaterReadTheirDefaultsFromOlderRuns) {
+  const ResolvedConfig now = resolve({});
+  std::string old = now.yaml;
+  const size_t at = old.find("\natari:");
+  ASSERT_NE(at, std::string::npos);
+  const size_t end = old.find('\n', old.find("resize", at));
+  old.erase(at, end - at);
+  ASSERT_EQ(old.find("noops"), std::string::npos);
+  const Config read = parse_config(old).config;
+  const AtariConfig fresh;  // the struct's defaults must be configs.yaml's
+  for (const AtariConfig& a : {read.atari, now.config.atari}) {
+    EXPECT_EQ(a.rom_dir, fresh.rom_dir);
+    EXPECT_EQ(a.noops, fresh.noops);
+    EXPECT_EQ(a.life_loss, fresh.life_loss);
+    EXPECT_EQ(a.max_pool, fresh.max_pool);
+    EXPECT_EQ(a.resize, fresh.resize);
+  }
+}

@@ -78,6 +78,15 @@ class Reader {
     read(key, node, out);
   }
 
+  // A key added after run directories were already written: where it is absent, `out` keeps its
+  // default (which must equal configs.yaml's; tests/test_config.cpp checks).
+  template <typename T>
+  void added_later(const std::string& key, T& out) {
+    used_.insert(key);
+    YAML::Node node = find(root_, split_key(key));
+    if (node.IsDefined()) read(key, node, out);
+  }
+
   // Every leaf of the tree must have been read: catches keys the structs don't know.
   void check_all_used() const { check_used(root_, ""); }
 
@@ -252,6 +261,11 @@ void validate(const Config& c) {
   require(c.action_repeat >= 1, "action_repeat", std::to_string(c.action_repeat), "at least 1");
   require(c.render_size.size() == 2, "render_size", std::to_string(c.render_size.size()) + " values",
           "[height, width]");
+  for (int side : c.render_size) require(side >= 1 && side <= 4096, "render_size", std::to_string(side), "sides in [1, 4096]");
+  require(c.sticky == -1 || (c.sticky >= 0 && c.sticky <= 1), "sticky", std::to_string(c.sticky),
+          "-1 (the task's own) or a probability in [0, 1]");
+  require(c.atari.noops >= 0, "atari.noops", std::to_string(c.atari.noops), "0 or more");
+  require_one_of("atari.resize", c.atari.resize, {"area", "bilinear"});
   require(c.imag_horizon >= 1, "imag_horizon", std::to_string(c.imag_horizon), "at least 1");
   require(c.imag_starts >= 0, "imag_starts", std::to_string(c.imag_starts), "0 (every start state) or a count");
   for (auto [key, value] : {std::pair<const char*, int64_t>{"log_every", c.log_every}, {"eval_every", c.eval_every},
@@ -280,6 +294,11 @@ ResolvedConfig from_tree(const YAML::Node& tree) {
   r("envs_parallel", c.envs_parallel);
   r("render_size", c.render_size);
   r("atari_grayscale", c.atari_grayscale);
+  r.added_later("atari.rom_dir", c.atari.rom_dir);
+  r.added_later("atari.noops", c.atari.noops);
+  r.added_later("atari.life_loss", c.atari.life_loss);
+  r.added_later("atari.max_pool", c.atari.max_pool);
+  r.added_later("atari.resize", c.atari.resize);
   r("sticky", c.sticky);
   r("minimal_actions", c.minimal_actions);
   r("time_limit", c.time_limit);
@@ -416,22 +435,46 @@ std::string default_configs_path() {
   return std::string(DREAMER_SOURCE_DIR) + "/configs/configs.yaml";
 }
 
+// Applies the presets named in `presets` in order. With `pixels`, each preset's `pixel_tasks` block
+// (the coders it wants on 64x64 images rather than 10x10 boards) applies right after that preset.
+void apply_presets(YAML::Node& tree, const YAML::Node& file, const std::vector<std::string>& presets, bool pixels) {
+  const YAML::Node defaults = file["defaults"];
+  for (const auto& name : presets) {
+    if (name == "defaults") continue;
+    if (!file[name]) {
+      std::string names;
+      for (const auto& kv : file) names += (names.empty() ? "" : ", ") + kv.first.as<std::string>();
+      throw Error("config: unknown preset '" + name + "'; the presets are: " + names);
+    }
+    YAML::Node block = YAML::Clone(file[name]);
+    YAML::Node pixel_block;
+    const bool has_pixel_block = block.IsMap() && block["pixel_tasks"];
+    if (has_pixel_block) {
+      pixel_block = block["pixel_tasks"];
+      block.remove("pixel_tasks");
+    }
+    apply_block(tree, defaults, block, "preset '" + name + "'");
+    if (pixels && has_pixel_block) apply_block(tree, defaults, pixel_block, "preset '" + name + "' (pixel_tasks)");
+  }
+}
+
+bool is_pixel_task(const std::string& task) { return task.rfind("atari_", 0) == 0 || task.rfind("mujoco_", 0) == 0; }
+
 ResolvedConfig load_config(const std::string& path, const std::vector<std::string>& presets,
                            const std::vector<std::pair<std::string, std::string>>& overrides) {
   return yaml_errors_named(path, [&] {
     YAML::Node file = load_configs_file(path);
     const YAML::Node defaults = file["defaults"];
     YAML::Node tree = YAML::Clone(defaults);
-    for (const auto& name : presets) {
-      if (name == "defaults") continue;
-      if (!file[name]) {
-        std::string names;
-        for (const auto& kv : file) names += (names.empty() ? "" : ", ") + kv.first.as<std::string>();
-        throw Error("config: unknown preset '" + name + "'; the presets are: " + names);
-      }
-      apply_block(tree, defaults, file[name], "preset '" + name + "'");
-    }
+    apply_presets(tree, file, presets, false);
     apply_overrides(tree, defaults, overrides);
+    // The task is known once everything applied; a pixel task resolves again with the presets' pixel blocks.
+    const YAML::Node task = tree["task"];
+    if (task && task.IsScalar() && is_pixel_task(task.Scalar())) {
+      tree = YAML::Clone(defaults);
+      apply_presets(tree, file, presets, true);
+      apply_overrides(tree, defaults, overrides);
+    }
     return from_tree(tree);
   });
 }

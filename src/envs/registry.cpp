@@ -1,6 +1,7 @@
 // The env registry: "suite_task" names to wrapped envs.
 #include "dreamer/envs/registry.h"
 
+#include "dreamer/envs/atari.h"
 #include "dreamer/envs/debug.h"
 #include "dreamer/envs/minatar.h"
 #include "dreamer/envs/random.h"
@@ -20,7 +21,15 @@ void check_options(const EnvOptions& opts) {
   if (opts.time_limit < 0) throw Error("env option time_limit must be >= 0, got " + std::to_string(opts.time_limit));
   if (opts.sticky != -1 && !(opts.sticky >= 0.0 && opts.sticky <= 1.0))
     throw Error("env option sticky must be -1 (task default) or in [0, 1], got " + std::to_string(opts.sticky));
+  if (opts.size_h < 1 || opts.size_w < 1 || opts.size_h > 4096 || opts.size_w > 4096)
+    throw Error("env option size must be in [1, 4096] x [1, 4096], got " + std::to_string(opts.size_h) + " x " +
+                std::to_string(opts.size_w));
+  if (opts.noops < 0) throw Error("env option noops must be >= 0, got " + std::to_string(opts.noops));
 }
+
+const char* const kAtariHelp =
+    "atari_<game> tasks need a build with the Arcade Learning Environment (README, section Atari: build ALE, "
+    "then configure with CMAKE_PREFIX_PATH=<ALE's install prefix>)";
 
 /// The task itself, before the generic wrappers.
 EnvPtr make_base(const std::string& task, const std::string& suite, const std::string& name, const EnvOptions& opts,
@@ -45,12 +54,23 @@ EnvPtr make_base(const std::string& task, const std::string& suite, const std::s
         }
         return env;
       }
-  } else if (suite == "atari" || suite == "mujoco") {
+  } else if (suite == "atari") {
+    if (!atari_available()) throw Error("task '" + task + "': this build has no Atari: " + kAtariHelp);
+    if (name.empty()) throw Error("task '" + task + "': name a game, e.g. atari_pong or atari_space_invaders");
+    AtariOptions a;
+    a.rom_dir = opts.rom_dir;
+    a.sticky = opts.sticky < 0 ? 0.25 : opts.sticky;
+    a.noops = opts.noops;
+    a.life_loss = opts.life_loss;
+    a.minimal_actions = opts.minimal_actions;
+    a.grayscale = opts.grayscale;
+    return make_atari(name, a, seed);
+  } else if (suite == "mujoco") {
     throw Error("task '" + task + "': the " + suite + " suite is not available in this build; available tasks: " +
                 join(available_tasks()));
   }
   throw Error("unknown task '" + task + "'; valid tasks: " + join(available_tasks()) +
-              " (atari_* and mujoco_* need builds with those suites)");
+              (atari_available() ? ", atari_<game>" : "") + " (" + kAtariHelp + "; mujoco_* is not built yet)");
 }
 
 }  // namespace
@@ -69,6 +89,10 @@ EnvPtr make_env(const std::string& task, const EnvOptions& opts, uint64_t seed, 
   const std::string name = split == std::string::npos ? "" : task.substr(split + 1);
   EnvPtr env = make_base(task, suite, name, opts, env_seed(seed, index));
   if (opts.action_repeat > 1) env = std::make_unique<ActionRepeat>(std::move(env), opts.action_repeat, opts.max_pool);
+  // Pixel suites: resized after the repeat, so max pooling sees the raw frames.
+  const ObsSpace& space = env->obs_space();
+  if (suite == "atari" && (space.height != opts.size_h || space.width != opts.size_w))
+    env = std::make_unique<ResizeImage>(std::move(env), opts.size_h, opts.size_w, opts.resize);
   if (opts.reward != RewardKind::identity) env = std::make_unique<RewardTransform>(std::move(env), opts.reward);
   if (opts.time_limit > 0) env = std::make_unique<TimeLimit>(std::move(env), opts.time_limit);
   if (env->act_space().discrete) env = std::make_unique<OneHotAction>(std::move(env));

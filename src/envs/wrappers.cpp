@@ -121,6 +121,12 @@ TimeStep RewardTransform::step(const Action& action, uint8_t* obs) {
 
 // ----------------------------------------------------------------------------------------------- Resizing
 
+ResizeMethod parse_resize_method(const std::string& name) {
+  if (name == "area") return ResizeMethod::area;
+  if (name == "bilinear") return ResizeMethod::bilinear;
+  throw Error("unknown resize method '" + name + "'; valid: area, bilinear");
+}
+
 ImageResizer::Taps ImageResizer::make_taps(int in, int out, ResizeMethod method) {
   Taps taps;
   const double scale = double(in) / double(out);

@@ -22,13 +22,17 @@ namespace dreamer {
 EnvOptions env_options(const Config& cfg) {
   EnvOptions o;
   o.action_repeat = cfg.action_repeat;
-  o.max_pool = cfg.task.rfind("atari_", 0) == 0;
+  o.max_pool = cfg.atari.max_pool && cfg.task.rfind("atari_", 0) == 0;
   o.time_limit = cfg.time_limit;
   o.sticky = cfg.sticky;
   o.minimal_actions = cfg.minimal_actions;
   o.size_h = cfg.render_size[0];
   o.size_w = cfg.render_size[1];
   o.grayscale = cfg.atari_grayscale;
+  o.resize = parse_resize_method(cfg.atari.resize);
+  o.rom_dir = cfg.atari.rom_dir;
+  o.noops = cfg.atari.noops;
+  o.life_loss = cfg.atari.life_loss;
   return o;
 }
 

@@ -93,6 +93,17 @@ struct RewardNormConfig {
   double momentum = 1, scale = 1, eps = 1e-8;
 };
 
+/// Atari through ALE (the paper's protocol; the other parts are the flat keys action_repeat, sticky,
+/// minimal_actions, time_limit, render_size, atari_grayscale, clip_rewards). These defaults equal
+/// configs.yaml's: a run directory written before the block existed reads them.
+struct AtariConfig {
+  std::string rom_dir;    // folder of <game>.bin ROMs; empty = $ALE_ROM_DIR
+  int noops = 30;         // reset: a uniform number in [1, noops] of no-op frames
+  bool life_loss = false; // a lost life is a terminal for the discount (the episode goes on)
+  bool max_pool = true;   // observation = max over the last two raw frames of the repeat
+  std::string resize = "area";  // area or bilinear, 210x160 -> render_size
+};
+
 /// Every setting of a run. Field names are the YAML keys.
 struct Config {
   // Run
@@ -105,6 +116,7 @@ struct Config {
   int envs_parallel = 0;
   std::vector<int> render_size;
   bool atari_grayscale = true;
+  AtariConfig atari;
   double sticky = -1;
   bool minimal_actions = false;
   int time_limit = 0;

@@ -28,18 +28,23 @@ struct EnvOptions {
   RewardKind reward = RewardKind::identity;  // reward transform applied to every step
   int size_h = 64, size_w = 64;  // pixel suites (atari, mujoco): observation size; boards keep 10x10
   bool grayscale = true;       // pixel suites: one luminance channel instead of RGB
+  ResizeMethod resize = ResizeMethod::area;  // Atari: how the 210x160 screen becomes size_h x size_w
+  std::string rom_dir;         // Atari: folder of <game>.bin ROMs; empty = $ALE_ROM_DIR
+  int noops = 30;              // Atari: reset plays a uniform number in [1, noops] of no-op frames
+  bool life_loss = false;      // Atari: a lost life reports is_terminal while the episode goes on
 };
 
 /// Builds the task `suite_task` with the wrappers `opts` asks for. The env's generators are seeded from
 /// (seed, index) through env_seed(): equal pairs give equal trajectories, different pairs differ.
-/// Suites: minatar_{breakout,asterix,freeway,seaquest,space_invaders}, debug_{catch,goal}. atari_* and mujoco_*
-/// are not available in this build. Throws dreamer::Error naming the bad task or option.
+/// Suites: minatar_{breakout,asterix,freeway,seaquest,space_invaders}, debug_{catch,goal}, and atari_<game> in
+/// builds with ALE (atari.h; the paper's protocol: sticky 0.25 by default, ActionRepeat over raw frames with
+/// `max_pool`, then a resize to size_h x size_w). Throws dreamer::Error naming the bad task or option.
 EnvPtr make_env(const std::string& task, const EnvOptions& opts, uint64_t seed, int index);
 
 /// `count` envs of one task with indices 0..count-1, e.g. for a BatchEnv. Throws like make_env, or for count < 1.
 std::vector<EnvPtr> make_envs(const std::string& task, const EnvOptions& opts, uint64_t seed, int count);
 
-/// Every task name make_env accepts in this build.
+/// Every task name make_env accepts in this build, without the atari_<game> tasks (they depend on the ROMs).
 std::vector<std::string> available_tasks();
 
 }  // namespace dreamer

@@ -104,6 +104,8 @@ class RewardTransform final : public Wrapper {
 /// Interpolation of ResizeImage: bilinear (half-pixel centres, edge clamped) or area (mean over the covered
 /// source area, exact for integer down-scaling).
 enum class ResizeMethod { bilinear, area };
+/// "bilinear" or "area"; throws dreamer::Error naming the bad value otherwise.
+ResizeMethod parse_resize_method(const std::string& name);
 
 /// Precomputed separable resampling of [H, W, C] uint8 images to [h, w, C].
 class ImageResizer {
