@@ -37,6 +37,18 @@ TEST(AtariScore, AggregatesByHand) {
   EXPECT_DOUBLE_EQ(agg.clipped_record_mean, (0.05 + 0.03 + 1.0) / 3);
   EXPECT_FALSE(agg.games[3].gamer.has_value());  // listed, not aggregated
   EXPECT_DOUBLE_EQ(*agg.games[3].record, 0.4);
+  // A game without baselines is listed, not aggregated; with no aggregable game the error names them.
+  auto with_tetris = aggregate_atari({{"a", 5.0}, {"tetris", 12.0}}, three_games());
+  ASSERT_EQ(with_tetris.games.size(), 2u);
+  EXPECT_EQ(with_tetris.gamer_games, 1);
+  EXPECT_FALSE(with_tetris.games[1].gamer.has_value() || with_tetris.games[1].record.has_value());
+  EXPECT_DOUBLE_EQ(with_tetris.gamer_mean, 0.5);
+  try {
+    aggregate_atari({{"tetris", 12.0}}, three_games());
+    ADD_FAILURE() << "no error for a game without baselines alone";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("none of the games (tetris)"), std::string::npos) << e.what();
+  }
   // An even count takes the mean of the middle two.
   EXPECT_DOUBLE_EQ(aggregate_atari({{"a", 5.0}, {"b", 40.0}}, three_games()).gamer_median, 1.75);
 }
@@ -94,7 +106,7 @@ TEST(AtariScore, ErrorsNameTheBadInput) {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
     }
   };
-  expect([] { aggregate_atari({{"tetris", 1.0}}, three_games()); }, "'tetris'");
+  expect([] { aggregate_atari({{"tetris", 1.0}}, three_games()); }, "(tetris)");
   expect([] { aggregate_atari({{"no_gamer", 1.0}}, three_games()); }, "human gamer and record");
   expect([] { published_atari_scores("alphazero", three_games()); }, "'alphazero'");
   expect([] { collect_atari_scores("/nonexistent/runs"); }, "/nonexistent/runs");

@@ -88,14 +88,17 @@ AtariAggregate aggregate_atari(const std::map<std::string, double>& scores, cons
   AtariAggregate agg;
   std::vector<double> gamer, record;
   for (const auto& [game, score] : scores) {
-    auto it = baselines.find(game);
-    if (it == baselines.end()) throw Error("score: no baseline scores for the game '" + game + "'");
-    const AtariBaseline& b = it->second;
     GameScore g;
     g.game = game;
     g.score = score;
     auto r = runs.find(game);
     g.runs = r == runs.end() ? 1 : r->second;
+    auto it = baselines.find(game);
+    if (it == baselines.end()) {  // e.g. tetris: listed without normalised scores, left out of the aggregates
+      agg.games.push_back(g);
+      continue;
+    }
+    const AtariBaseline& b = it->second;
     if (b.human_gamer) g.gamer = (score - b.random) / (*b.human_gamer - b.random);
     if (b.human_record) g.record = (score - b.random) / (*b.human_record - b.random);
     if (g.gamer && g.record) {  // the paper's 55 games have both: the aggregates are over these
@@ -106,7 +109,11 @@ AtariAggregate aggregate_atari(const std::map<std::string, double>& scores, cons
   }
   auto mean = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / double(v.size()); };
   agg.gamer_games = int(gamer.size());
-  if (gamer.empty()) throw Error("score: none of the games has human gamer and record scores (the paper's 55 do)");
+  if (gamer.empty()) {
+    std::string names;
+    for (const auto& g : agg.games) names += (names.empty() ? "" : ", ") + g.game;
+    throw Error("score: none of the games (" + names + ") has human gamer and record scores (the paper's 55 do)");
+  }
   std::sort(gamer.begin(), gamer.end());
   const size_t n = gamer.size();
   agg.gamer_median = n % 2 ? gamer[n / 2] : 0.5 * (gamer[n / 2 - 1] + gamer[n / 2]);

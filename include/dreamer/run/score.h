@@ -45,7 +45,8 @@ struct AtariAggregate {
 
 /// Normalises per-game scores (game -> score, and game -> runs behind it) and aggregates them over
 /// the games with both human scores (the paper's 55 among them; the others are listed, not aggregated).
-/// Throws dreamer::Error naming a game that has no baseline, or when no game can be aggregated.
+/// A game without baseline scores (tetris, say) is listed without normalised scores. Throws dreamer::Error
+/// naming the games when none of them can be aggregated.
 AtariAggregate aggregate_atari(const std::map<std::string, double>& scores, const AtariBaselines& baselines,
                                const std::map<std::string, int>& runs = {});
 
