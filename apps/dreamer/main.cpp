@@ -18,10 +18,12 @@
 #include "dreamer/core/config.h"
 #include "dreamer/core/error.h"
 #include "dreamer/core/runtime.h"
+#include "dreamer/envs/atari.h"
 #include "dreamer/envs/evaluate.h"
 #include "dreamer/io/gif.h"
 #include "dreamer/run/score.h"
 #include "dreamer/run/train.h"
+#include "envs/atari_bench.h"
 #include "envs/env_bench.h"
 #include "model/update_bench.h"
 
@@ -319,6 +321,37 @@ int run_bench(bool envs, bool model, double seconds, dreamer::UpdateBenchOptions
       fmt::print("{:<26} {:>8.2f} M steps/s on one core ({} steps, {} episodes)\n", r.task, r.steps_per_second / 1e6,
                  r.steps, r.episodes);
     }
+  }
+  // Atari: the wrappers against the bare emulator, where this build and the machine have them.
+  std::string why_not;
+  if (!dreamer::atari_available()) {
+    why_not = "this build has no ALE";
+  } else {
+    try {
+      dreamer::find_atari_rom("tetris", "");
+    } catch (const dreamer::Error& e) {
+      why_not = e.what();
+    }
+  }
+  if (!why_not.empty()) {
+    if (json)
+      std::cout << nlohmann::json{{"bench", "atari"}, {"skipped", why_not}}.dump() << "\n";
+    else
+      fmt::print("{:<26} skipped: {}\n", "atari_tetris", why_not);
+    return 0;
+  }
+  const auto a = dreamer::bench_atari(seconds, /*rounds=*/5, "");
+  if (json) {
+    std::cout << nlohmann::json{{"bench", "atari"}, {"task", "atari_tetris"},
+                                {"wrapped_steps_per_s", a.wrapped_steps_per_second},
+                                {"bare_steps_per_s", a.bare_steps_per_second}, {"overhead", a.overhead},
+                                {"rounds", a.rounds}}
+                     .dump()
+              << "\n";
+  } else {
+    fmt::print("{:<26} {:>8.0f} agent steps/s wrapped, {:.0f} bare ALE (4 frames each): wrappers cost {:+.1f}% "
+               "(median of {} interleaved rounds, one core)\n",
+               "atari_tetris", a.wrapped_steps_per_second, a.bare_steps_per_second, 100 * a.overhead, a.rounds);
   }
   return 0;
 }

@@ -26,7 +26,13 @@ TimeStep ActionRepeat::step(const Action& action, uint8_t* obs) {
   int taken = 0;
   while (taken < repeat_) {
     uint8_t* target = max_pool_ ? frames_[taken % 2].data() : obs;
-    out = env_->step(action, target);
+    // Only the last frame (two, when max pooling) is observed, or the one that ends the episode.
+    const bool observed = taken >= repeat_ - (max_pool_ ? 2 : 1);
+    if (observed || !env_->step_unobserved(action, out)) {
+      out = env_->step(action, target);
+    } else if (out.is_last) {
+      env_->observe(target);
+    }
     total += out.reward;
     ++taken;
     if (out.is_last) break;
@@ -164,27 +170,45 @@ ImageResizer::ImageResizer(int in_h, int in_w, int out_h, int out_w, int channel
                 std::to_string(out_h) + "x" + std::to_string(out_w));
   rows_ = make_taps(in_h, out_h, method);
   cols_ = make_taps(in_w, out_w, method);
-  row_buffer_.resize(size_t(in_w) * channels);
+  rows_buffer_.resize(size_t(out_h) * in_w * channels);
+  cols_buffer_.resize(rows_buffer_.size());
+  column_.resize(size_t(out_h));
 }
 
 void ImageResizer::operator()(const uint8_t* in, uint8_t* out) const {
   const int row_len = in_w_ * channels_;
+  // 1. Vertical pass, vectorised along the row: rows[oy][j] = sum of weight * in[row][j].
+  float* rows = rows_buffer_.data();
   for (int oy = 0; oy < out_h_; ++oy) {
-    // Vertical pass into one float row, then the horizontal pass into the output.
-    std::fill(row_buffer_.begin(), row_buffer_.end(), 0.0f);
+    float* dst = rows + size_t(oy) * row_len;
     for (int t = rows_.offset[oy]; t < rows_.offset[oy + 1]; ++t) {
       const uint8_t* src = in + size_t(rows_.index[t]) * row_len;
       const float w = rows_.weight[t];
-      for (int i = 0; i < row_len; ++i) row_buffer_[i] += w * src[i];
-    }
-    for (int ox = 0; ox < out_w_; ++ox)
-      for (int c = 0; c < channels_; ++c) {
-        float v = 0.0f;
-        for (int t = cols_.offset[ox]; t < cols_.offset[ox + 1]; ++t)
-          v += cols_.weight[t] * row_buffer_[size_t(cols_.index[t]) * channels_ + c];
-        out[(size_t(oy) * out_w_ + ox) * channels_ + c] = uint8_t(std::clamp(std::lround(v), 0l, 255l));
+      if (t == rows_.offset[oy]) {
+        for (int j = 0; j < row_len; ++j) dst[j] = w * float(src[j]);
+      } else {
+        for (int j = 0; j < row_len; ++j) dst[j] += w * float(src[j]);
       }
+    }
   }
+  // 2. Transposed, so that 3. the horizontal pass runs along the output column: contiguous loads for every
+  // tap instead of one gathered load per output pixel (3x faster for Atari's 210x160 -> 64x64).
+  float* cols = cols_buffer_.data();
+  for (int oy = 0; oy < out_h_; ++oy)
+    for (int j = 0; j < row_len; ++j) cols[size_t(j) * out_h_ + oy] = rows[size_t(oy) * row_len + j];
+  float* acc = column_.data();
+  for (int ox = 0; ox < out_w_; ++ox)
+    for (int c = 0; c < channels_; ++c) {
+      std::fill(acc, acc + out_h_, 0.0f);
+      for (int t = cols_.offset[ox]; t < cols_.offset[ox + 1]; ++t) {
+        const float w = cols_.weight[t];
+        const float* src = cols + size_t(cols_.index[t] * channels_ + c) * out_h_;
+        for (int oy = 0; oy < out_h_; ++oy) acc[oy] += w * src[oy];
+      }
+      // Weights are positive and sum to 1: acc is in [0, 255] up to rounding; + 0.5 then truncation rounds.
+      for (int oy = 0; oy < out_h_; ++oy)
+        out[(size_t(oy) * out_w_ + ox) * channels_ + c] = uint8_t(std::min(acc[oy] + 0.5f, 255.0f));
+    }
 }
 
 ResizeImage::ResizeImage(EnvPtr env, int height, int width, ResizeMethod method)

@@ -49,6 +49,9 @@ class AtariEnv final : public Env {
   const ActSpace& act_space() const override { return act_space_; }
   TimeStep reset(uint8_t* obs) override;
   TimeStep step(const Action& action, uint8_t* obs) override;
+  /// step() without reading the screen (ActionRepeat's unobserved frames).
+  bool step_unobserved(const Action& action, TimeStep& out) override;
+  void observe(uint8_t* obs) const override { write_screen(obs); }
   /// The current screen in RGB, [210, 160, 3].
   Image render() const override;
 

@@ -61,6 +61,12 @@ class Env {
   virtual TimeStep reset(uint8_t* obs) = 0;
   /// Advances one agent step and writes the next observation.
   virtual TimeStep step(const Action& action, uint8_t* obs) = 0;
+  /// For envs whose observation costs (Atari's screen): advances like step() into `out` without writing the
+  /// observation and returns true. The default does nothing and returns false: the caller then uses step().
+  /// ActionRepeat uses it for the frames nobody observes.
+  virtual bool step_unobserved(const Action& action, TimeStep& out) { return false; }
+  /// Writes the current observation; called only after step_unobserved returned true.
+  virtual void observe(uint8_t* obs) const {}
   /// Renders the current state as RGB.
   virtual Image render() const = 0;
   /// The env this one wraps, or null for a base env (wrappers override it; see find_env in wrappers.h).

@@ -123,7 +123,9 @@ class ImageResizer {
   static Taps make_taps(int in, int out, ResizeMethod method);
   int in_w_, out_h_, out_w_, channels_;
   Taps rows_, cols_;
-  mutable std::vector<float> row_buffer_;  // one output row's horizontal pass
+  mutable std::vector<float> rows_buffer_;  // [out_h, in_w * C]: the vertical pass
+  mutable std::vector<float> cols_buffer_;  // its transpose [in_w * C, out_h]
+  mutable std::vector<float> column_;       // [out_h]: one output column being summed
 };
 
 /// Resizes image observations to [height, width, C].

@@ -78,12 +78,15 @@ int AtariEnv::lives() const { return impl_->ale.lives(); }
 int AtariEnv::episode_frame() const { return impl_->ale.getEpisodeFrameNumber(); }
 
 void AtariEnv::write_screen(uint8_t* obs) const {
-  auto& buffer = impl_->screen;
+  // Straight from the screen's palette indices into `obs`: the vector API would need a copy.
+  ale::ALEInterface& ale = impl_->ale;
+  const ale::ALEScreen& screen = ale.getScreen();
+  const size_t pixels = size_t(screen.height()) * size_t(screen.width());
+  ale::ColourPalette& palette = ale.theOSystem->colourPalette();
   if (grayscale_)
-    impl_->ale.getScreenGrayscale(buffer);
+    palette.applyPaletteGrayscale(obs, screen.getArray(), pixels);
   else
-    impl_->ale.getScreenRGB(buffer);
-  std::memcpy(obs, buffer.data(), size_t(obs_space_.size()));
+    palette.applyPaletteRGB(obs, screen.getArray(), pixels);
 }
 
 TimeStep AtariEnv::reset(uint8_t* obs) {
@@ -101,17 +104,23 @@ TimeStep AtariEnv::reset(uint8_t* obs) {
   return ts;
 }
 
-TimeStep AtariEnv::step(const Action& action, uint8_t* obs) {
+bool AtariEnv::step_unobserved(const Action& action, TimeStep& out) {
   if (action.index < 0 || action.index >= int(act_set_.size()))
     throw Error("atari: action " + std::to_string(action.index) + " is outside [0, " +
                 std::to_string(act_set_.size()) + ")");
   ale::ALEInterface& ale = impl_->ale;
-  TimeStep ts;
-  ts.reward = float(ale.act(ale::Action(act_set_[size_t(action.index)])));
-  ts.is_last = ts.is_terminal = ale.game_over();
+  out = TimeStep{};
+  out.reward = float(ale.act(ale::Action(act_set_[size_t(action.index)])));
+  out.is_last = out.is_terminal = ale.game_over();
   const int lives = ale.lives();
-  if (life_loss_ && lives < lives_) ts.is_terminal = true;
+  if (life_loss_ && lives < lives_) out.is_terminal = true;
   lives_ = lives;
+  return true;
+}
+
+TimeStep AtariEnv::step(const Action& action, uint8_t* obs) {
+  TimeStep ts;
+  step_unobserved(action, ts);
   write_screen(obs);
   return ts;
 }
