@@ -30,22 +30,37 @@ class FakeEnv : public Env {
     return ts;
   }
   TimeStep step(const Action& action, uint8_t* obs) override {
+    TimeStep ts = advance(action);
+    frame(t_, obs);
+    ++observed;
+    return ts;
+  }
+  /// Declines unless `skips` is set, as an env with cheap observations does.
+  bool step_unobserved(const Action& action, TimeStep& out) override {
+    if (!skips) return false;
+    out = advance(action);
+    ++unobserved;
+    return true;
+  }
+  void observe(uint8_t* obs) const override { frame(t_, obs); }
+  Image render() const override { return Image{1, 1, {1, 2, 3}}; }
+
+  std::function<void(int, uint8_t*)> frame;
+  std::function<float(int)> reward;
+  std::vector<int> actions;  // every index received by step() or step_unobserved()
+  int resets = 0;
+  bool skips = false;        // accept step_unobserved (as AtariEnv does)
+  int observed = 0, unobserved = 0;  // steps taken through step() and through step_unobserved()
+
+ private:
+  TimeStep advance(const Action& action) {
     ++t_;
     actions.push_back(action.index);
-    frame(t_, obs);
     TimeStep ts;
     ts.reward = reward(t_);
     ts.is_last = ts.is_terminal = end_ > 0 && t_ >= end_;
     return ts;
   }
-  Image render() const override { return Image{1, 1, {1, 2, 3}}; }
-
-  std::function<void(int, uint8_t*)> frame;
-  std::function<float(int)> reward;
-  std::vector<int> actions;  // every index received by step()
-  int resets = 0;
-
- private:
   ObsSpace space_;
   ActSpace act_;
   int end_;

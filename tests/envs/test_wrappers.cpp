@@ -49,6 +49,32 @@ TEST(ActionRepeat, MaxPoolsTheLastTwoFrames) {
   EXPECT_EQ(obs[1], 0);
 }
 
+// An env that can skip its observation is asked for it only on the frames ActionRepeat reads, and for the
+// frame that ends an episode early; the results equal those of an env that cannot skip.
+TEST(ActionRepeat, ReadsOnlyTheFramesItObserves) {
+  for (bool max_pool : {false, true}) {
+    auto skipping = fake(/*end=*/6), plain = fake(/*end=*/6);
+    skipping->skips = true;
+    FakeEnv* counts = skipping.get();
+    ActionRepeat a(std::move(skipping), 4, max_pool), b(std::move(plain), 4, max_pool);
+    uint8_t obs_a[2], obs_b[2];
+    a.reset(obs_a);
+    b.reset(obs_b);
+    const TimeStep first_a = a.step(act(1), obs_a), first_b = b.step(act(1), obs_b);
+    EXPECT_EQ(counts->unobserved, max_pool ? 2 : 3);
+    EXPECT_EQ(counts->observed, max_pool ? 2 : 1);
+    EXPECT_FLOAT_EQ(first_a.reward, first_b.reward);
+    EXPECT_EQ(obs_a[0], obs_b[0]);
+    // Steps 5 and 6: the episode ends at 6, which the repeat takes unobserved without max pooling.
+    const TimeStep last_a = a.step(act(2), obs_a), last_b = b.step(act(2), obs_b);
+    EXPECT_TRUE(last_a.is_last && last_b.is_last);
+    EXPECT_FLOAT_EQ(last_a.reward, 5 + 6);
+    EXPECT_EQ(obs_a[0], 6);
+    EXPECT_EQ(obs_a[0], obs_b[0]) << "max_pool " << max_pool;
+    EXPECT_EQ(counts->actions, (std::vector<int>{1, 1, 1, 1, 2, 2}));
+  }
+}
+
 TEST(ActionRepeat, RejectsZero) { EXPECT_THROW(ActionRepeat(fake(0), 0), Error); }
 
 TEST(TimeLimit, CutsWithoutTerminal) {
