@@ -73,6 +73,25 @@ assert abs(games["pong"]["gamer"] - gamer) < 1e-9 and score["aggregated_games"] 
 assert abs(score["gamer_median"] - gamer) < 1e-9
 PY
 
+# A run repeats under a seed (with a fixed --threads): the same episodes and the same metrics.
+for r in a b; do
+  "$dreamer" train --configs atari debug --task atari_tetris --logdir "$work/seed_$r" --threads 1 --seed 3 \
+    --prefill 100 --steps 800 --log_every 400 --eval_every 1e6 >/dev/null 2>&1 || fail "seed run $r failed"
+done
+(cd "$work/seed_a/train_episodes" && ls) >"$work/eps_a"
+(cd "$work/seed_b/train_episodes" && ls) >"$work/eps_b"
+cmp -s "$work/eps_a" "$work/eps_b" || fail "two runs of one seed wrote different episode files"
+while read -r f; do
+  cmp -s "$work/seed_a/train_episodes/$f" "$work/seed_b/train_episodes/$f" || fail "episode $f differs between two runs of one seed"
+done <"$work/eps_a"
+/usr/bin/python3 - "$work/seed_a/metrics.jsonl" "$work/seed_b/metrics.jsonl" <<'PY' || fail "two runs of one seed logged different metrics"
+import json, sys
+clock = {"time", "fps", "train_updates_per_s", "threads"}  # wall-clock readings
+runs = [[{k: v for k, v in json.loads(l).items() if k not in clock} for l in open(f)] for f in sys.argv[1:]]
+assert any("model_loss" in r for r in runs[0]), "no losses logged"
+assert runs[0] == runs[1], [(a, b) for a, b in zip(*runs) if a != b][:2]
+PY
+
 # Bad Atari input is named.
 expect_error 2 "pong.bin" -- "$dreamer" train --configs atari debug --task atari_pong --logdir "$work/x" --prefill 10
 expect_error 2 "'atari.resize' has value 'nearest'" -- "$dreamer" train --configs atari debug --task atari_tetris --logdir "$work/x" --atari.resize nearest
