@@ -6,30 +6,17 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 
 #include "dreamer/envs/atari.h"
 #include "dreamer/envs/registry.h"
 #include "dreamer/envs/wrappers.h"
+#include "error_text.h"
 
 namespace fs = std::filesystem;
 
 namespace dreamer {
 namespace testing {
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 // The folder holding tetris.bin, or "" (the test then skips).
 std::string rom_dir() {

@@ -8,24 +8,12 @@
 #include "dreamer/envs/evaluate.h"
 #include "dreamer/envs/minatar.h"
 #include "dreamer/envs/registry.h"
+#include "error_text.h"
 #include "minatar_harness.h"
 
 namespace dreamer {
 namespace testing {
 namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 /// Hash of a trajectory of `steps` agent steps with actions i*7 % n, auto-resetting at is_last.
 uint64_t trajectory_hash(Env& env, int steps) {
