@@ -36,20 +36,32 @@ if [ -f "$source" ]; then
   rm -rf "$work/src"
   mkdir -p "$work/src"
   tar xzf "$source" -C "$work/src"
-  tree="$(dirname "$(find "$work/src" -maxdepth 3 -name version.txt | head -n1)")"
+  marker="$(find "$work/src" -maxdepth 3 -name version.txt -print -quit)"
+  if [ -z "$marker" ]; then
+    echo "build-ale: '$source' holds no ALE source tree (no version.txt within three levels)" >&2
+    exit 2
+  fi
+  tree="$(dirname "$marker")"
 else
   tree="$(cd "$source" && pwd)"
 fi
-if [ ! -f "$tree/CMakeLists.txt" ]; then
-  echo "build-ale: no CMakeLists.txt of ALE found in '$source'" >&2
+if [ ! -f "$tree/CMakeLists.txt" ] || [ ! -f "$tree/src/ale/ale_interface.hpp" ]; then
+  echo "build-ale: '$tree' is not an ALE source tree (no CMakeLists.txt or src/ale/ale_interface.hpp)" >&2
   exit 2
 fi
 echo "build-ale: building ALE from $tree into $prefix"
+rm -rf "$work/build" "$prefix"   # a failed or older build leaves nothing behind
+log="$work/configure.log"
+trap 'echo "build-ale: failed; the end of $log:" >&2; tail -n 30 "$log" >&2' ERR
 cmake -S "$tree" -B "$work/build" -DCMAKE_BUILD_TYPE=Release -DBUILD_CPP_LIB=ON -DBUILD_PYTHON_LIB=OFF \
-  -DSDL_SUPPORT=OFF -DCMAKE_INSTALL_PREFIX="$prefix" >"$work/configure.log"
-cmake --build "$work/build" -j"$(nproc)" >"$work/build.log"
-cmake --install "$work/build" >"$work/install.log"
+  -DSDL_SUPPORT=OFF -DCMAKE_INSTALL_PREFIX="$prefix" >"$log" 2>&1
+log="$work/build.log"
+cmake --build "$work/build" -j"$(nproc)" >"$log" 2>&1
+log="$work/install.log"
+cmake --install "$work/build" >"$log" 2>&1
+trap - ERR
 mkdir -p "$work/roms"
 find "$tree" -path '*tests/resources/*.bin' -exec cp {} "$work/roms/" \;
+if [ -z "$(ls "$work/roms")" ]; then echo "build-ale: note: the source ships no ROM (tests/resources/*.bin)"; fi
 echo "$id" >"$stamp"
 echo "build-ale: installed in $prefix; ROMs in $work/roms: $(ls "$work/roms" | tr '\n' ' ')"

@@ -211,6 +211,26 @@ TEST(RunDir, LogdirMayMoveOtherKeysMayNot) {
   EXPECT_FALSE(resumable_key("model_opt.lr"));
 }
 
+// A run directory written before the `atari` block existed resumes under today's config, and is refused
+// when an Atari key really differs; moved ROMs (atari.rom_dir) are no difference.
+TEST(RunDir, AConfigWrittenBeforeTheAtariBlockResumes) {
+  TempDir dir("older");
+  const std::string yaml = load_config(default_configs_path(), {"debug"}, {}).yaml;
+  std::string old = yaml;
+  const size_t at = old.find("\natari:");
+  ASSERT_NE(at, std::string::npos);
+  old.erase(at, old.find('\n', old.find("resize", at)) - at);
+  fs::create_directories(dir / "run");
+  write_bytes(dir / "run/config.yaml", old);
+  EXPECT_TRUE(prepare_logdir(dir / "run", yaml));
+  const std::string other = load_config(default_configs_path(), {"debug"}, {{"atari.noops", "5"}}).yaml;
+  const std::string message = error_of([&] { prepare_logdir(dir / "run", other); });
+  EXPECT_NE(message.find("key 'atari.noops' differs"), std::string::npos) << message;
+  const std::string moved = load_config(default_configs_path(), {"debug"}, {{"atari.rom_dir", "/roms"}}).yaml;
+  EXPECT_TRUE(prepare_logdir(dir / "run", moved));
+  EXPECT_TRUE(resumable_key("atari.rom_dir"));
+}
+
 TEST(RunDir, PartsOfARunAreRefusedAndLeftAsTheyAre) {
   TempDir dir("parts");
   const std::string yaml = load_config(default_configs_path(), {"debug"}, {}).yaml;

@@ -16,6 +16,7 @@
 
 namespace dreamer {
 
+#ifdef DREAMER_WITH_ALE
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -40,6 +41,7 @@ double rate(double seconds, Step&& agent_step) {
 }
 
 }  // namespace
+#endif
 
 AtariBenchResult bench_atari(double seconds, int rounds, const std::string& rom_dir) {
 #ifndef DREAMER_WITH_ALE

@@ -79,12 +79,20 @@ class Reader {
   }
 
   // A key added after run directories were already written: where it is absent, `out` keeps its
-  // default (which must equal configs.yaml's; tests/test_config.cpp checks).
+  // default (which must equal configs.yaml's; tests/test_config.cpp checks) and the tree gets it too, so
+  // that the config this resolves to, and compares with on resume, holds every key.
   template <typename T>
   void added_later(const std::string& key, T& out) {
     used_.insert(key);
-    YAML::Node node = find(root_, split_key(key));
-    if (node.IsDefined()) read(key, node, out);
+    const auto parts = split_key(key);
+    YAML::Node node = find(root_, parts);
+    if (node.IsDefined()) {
+      read(key, node, out);
+      return;
+    }
+    std::vector<YAML::Node> chain{root_};
+    for (size_t i = 0; i + 1 < parts.size(); ++i) chain.push_back(chain.back()[parts[i]]);
+    chain.back()[parts.back()] = out;
   }
 
   // Every leaf of the tree must have been read: catches keys the structs don't know.

@@ -70,7 +70,8 @@ EnvPtr make_base(const std::string& task, const std::string& suite, const std::s
                 join(available_tasks()));
   }
   throw Error("unknown task '" + task + "'; valid tasks: " + join(available_tasks()) +
-              (atari_available() ? ", atari_<game>" : "") + " (" + kAtariHelp + "; mujoco_* is not built yet)");
+              (atari_available() ? ", atari_<game> (mujoco_* is not built yet)"
+                                 : std::string(" (") + kAtariHelp + "; mujoco_* is not built yet)"));
 }
 
 }  // namespace

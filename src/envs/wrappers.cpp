@@ -21,29 +21,35 @@ ActionRepeat::ActionRepeat(EnvPtr env, int repeat, bool max_pool)
 }
 
 TimeStep ActionRepeat::step(const Action& action, uint8_t* obs) {
+  // Frames from `first_observed` on are read (the last one, or the last two when max pooling); the others are
+  // stepped unobserved where the env allows it, and read only if the episode ends on them.
+  const int first_observed = max_pool_ ? repeat_ - 2 : repeat_ - 1;
   TimeStep out;
   float total = 0.0f;
+  bool terminal = false;  // any frame's: an Atari life loss may fall on any frame of the repeat
   int taken = 0;
   while (taken < repeat_) {
     uint8_t* target = max_pool_ ? frames_[taken % 2].data() : obs;
-    // Only the last frame (two, when max pooling) is observed, or the one that ends the episode.
-    const bool observed = taken >= repeat_ - (max_pool_ ? 2 : 1);
-    if (observed || !env_->step_unobserved(action, out)) {
+    if (taken >= first_observed || !env_->step_unobserved(action, out)) {
       out = env_->step(action, target);
     } else if (out.is_last) {
       env_->observe(target);
     }
     total += out.reward;
+    terminal = terminal || out.is_terminal;
     ++taken;
     if (out.is_last) break;
   }
   out.reward = total;
+  out.is_terminal = terminal;
   if (max_pool_) {
+    // The max of the last two frames when the repeat ran in full; after an early end, the final frame alone
+    // (the other buffer may hold a frame of an earlier step).
     const size_t n = frames_[0].size();
-    if (taken == 1) {
-      std::memcpy(obs, frames_[0].data(), n);
-    } else {
+    if (taken == repeat_ && repeat_ >= 2) {
       for (size_t i = 0; i < n; ++i) obs[i] = std::max(frames_[0][i], frames_[1][i]);
+    } else {
+      std::memcpy(obs, frames_[(taken - 1) % 2].data(), n);
     }
   }
   return out;

@@ -94,7 +94,7 @@ RunLock::~RunLock() {
 
 bool resumable_key(const std::string& key) {
   return key == "logdir" || key == "steps" || key == "threads" || key == "envs_parallel" || key == "log_every" ||
-         key == "eval_every" || key == "eval_eps" || key == "device";
+         key == "eval_every" || key == "eval_eps" || key == "device" || key == "atari.rom_dir";
 }
 
 ResolvedConfig read_run_config(const std::string& logdir) {
@@ -121,8 +121,9 @@ bool prepare_logdir(const std::string& logdir, const std::string& yaml) {
     write_file_atomically(config.string(), yaml, "logdir");
     return false;
   }
-  read_run_config(logdir);  // a config.yaml a person edited: name the key and the file
-  const std::string old = read_file(config);
+  // Parsed first: a config.yaml a person edited is named with its key, and one written before keys were
+  // added (see Reader::added_later) compares with those keys at their defaults.
+  const std::string old = read_run_config(logdir).yaml;
   if (!has_checkpoint && episodes > 0)
     throw Error("logdir '" + logdir + "' holds config.yaml and " + std::to_string(episodes) +
                 " episode files but no checkpoint.pt (deleted?), so the run's agent is gone; put checkpoint.pt "

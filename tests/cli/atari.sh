@@ -19,13 +19,14 @@ fi
 # The run holds the protocol and 64x64 gray episodes with all 18 actions.
 cfg="$work/runs/tetris/config.yaml"
 for line in "action_repeat: 4" "sticky: 0.25" "time_limit: 100" "max_pool: true" "resize: area" "noops: 30"; do
-  grep -q "$line" "$cfg" || fail "config.yaml lacks '$line'"
+  grep -Eq "(^|[{ ])$line([,}]|\$)" "$cfg" || fail "config.yaml lacks '$line'"
 done
 /usr/bin/python3 - "$work/runs/tetris/train_episodes" <<'PY' || fail "the episodes are not 64x64x1 with 18 actions"
 import glob, sys
 import numpy as np
 files = sorted(glob.glob(sys.argv[1] + "/*.npz"))
 assert files, "no episodes"
+cuts = 0
 for f in files:
     ep = np.load(f)
     n = len(ep["reward"])
@@ -35,13 +36,16 @@ for f in files:
     # debug's time limit of 100 agent steps is a cut: the last step is not terminal.
     if n == 101:
         assert ep["is_last"][-1] and not ep["is_terminal"][-1]
+        cuts += 1
+assert cuts > 0, "no episode reached the time limit"
 PY
 ls "$work/runs/tetris/videos"/openl_*.gif >/dev/null || fail "no open-loop prediction video"
 
 # Resume: no second prefill, the counters go on.
 "$dreamer" "${run[@]}" --steps 2000 2>"$work/resume.log" >/dev/null || fail "resume failed: $(tail -5 "$work/resume.log")"
 grep -q "prefill" "$work/resume.log" && fail "the resumed run prefilled again"
-last_step=$(grep -o '"step":[0-9]*' "$work/runs/tetris/metrics.jsonl" | tail -1 | cut -d: -f2)
+last_step=$(grep -o '"step":[0-9]*' "$work/runs/tetris/metrics.jsonl" | tail -1 | cut -d: -f2) ||
+  fail "no step in metrics.jsonl"
 [ "$last_step" -ge 2000 ] || fail "resumed run ended at step $last_step"
 
 # Eval and play from the checkpoint; play renders the console's 210x160 RGB screen.

@@ -99,7 +99,7 @@ TEST(Atari, MaxPoolsTheLastTwoRawFramesThenResizes) {
   for (int step = 0; step < 150; ++step) {
     const Action a{(step * 5) % 18, {}};
     for (int k = 0; k < 4; ++k) {
-      previous = frame;
+      std::swap(previous, frame);  // bare->step rewrites every byte of frame
       bare->step(a, frame.data());
     }
     for (size_t i = 0; i < n; ++i) expected_raw[i] = std::max(previous[i], frame[i]);

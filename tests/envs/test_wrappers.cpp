@@ -1,8 +1,11 @@
 // Wrapper tests against hand-computed expectations, on a scripted FakeEnv.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
+#include "dreamer/envs/random.h"
 #include "dreamer/envs/wrappers.h"
 #include "fake_env.h"
 
@@ -50,29 +53,57 @@ TEST(ActionRepeat, MaxPoolsTheLastTwoFrames) {
 }
 
 // An env that can skip its observation is asked for it only on the frames ActionRepeat reads, and for the
-// frame that ends an episode early; the results equal those of an env that cannot skip.
+// frame that ends an episode early; the results equal those of an env that cannot skip. Frames fall (100 - t)
+// so that a max over a stale or wrong frame would show.
 TEST(ActionRepeat, ReadsOnlyTheFramesItObserves) {
-  for (bool max_pool : {false, true}) {
-    auto skipping = fake(/*end=*/6), plain = fake(/*end=*/6);
-    skipping->skips = true;
-    FakeEnv* counts = skipping.get();
-    ActionRepeat a(std::move(skipping), 4, max_pool), b(std::move(plain), 4, max_pool);
-    uint8_t obs_a[2], obs_b[2];
-    a.reset(obs_a);
-    b.reset(obs_b);
-    const TimeStep first_a = a.step(act(1), obs_a), first_b = b.step(act(1), obs_b);
-    EXPECT_EQ(counts->unobserved, max_pool ? 2 : 3);
-    EXPECT_EQ(counts->observed, max_pool ? 2 : 1);
-    EXPECT_FLOAT_EQ(first_a.reward, first_b.reward);
-    EXPECT_EQ(obs_a[0], obs_b[0]);
-    // Steps 5 and 6: the episode ends at 6, which the repeat takes unobserved without max pooling.
-    const TimeStep last_a = a.step(act(2), obs_a), last_b = b.step(act(2), obs_b);
-    EXPECT_TRUE(last_a.is_last && last_b.is_last);
-    EXPECT_FLOAT_EQ(last_a.reward, 5 + 6);
-    EXPECT_EQ(obs_a[0], 6);
-    EXPECT_EQ(obs_a[0], obs_b[0]) << "max_pool " << max_pool;
-    EXPECT_EQ(counts->actions, (std::vector<int>{1, 1, 1, 1, 2, 2}));
-  }
+  for (bool max_pool : {false, true})
+    for (int end : {5, 6, 7}) {  // the second repeat ends at its frame 1, 2 or 3
+      auto skipping = fake(end), plain = fake(end);
+      for (FakeEnv* e : {skipping.get(), plain.get()}) e->frame = [](int t, uint8_t* o) { o[0] = o[1] = uint8_t(100 - t); };
+      skipping->skips = true;
+      FakeEnv* counts = skipping.get();
+      ActionRepeat a(std::move(skipping), 4, max_pool), b(std::move(plain), 4, max_pool);
+      uint8_t obs_a[2], obs_b[2];
+      a.reset(obs_a);
+      b.reset(obs_b);
+      const TimeStep first_a = a.step(act(1), obs_a), first_b = b.step(act(1), obs_b);
+      EXPECT_EQ(counts->unobserved, max_pool ? 2 : 3);
+      EXPECT_EQ(counts->observed, max_pool ? 2 : 1);
+      EXPECT_FLOAT_EQ(first_a.reward, first_b.reward);
+      EXPECT_EQ(obs_a[0], max_pool ? 100 - 3 : 100 - 4);  // max(frame 3, frame 4) = frame 3
+      EXPECT_EQ(obs_a[0], obs_b[0]);
+      const TimeStep last_a = a.step(act(2), obs_a), last_b = b.step(act(2), obs_b);
+      EXPECT_TRUE(last_a.is_last && last_b.is_last);
+      float rewards = 0;
+      for (int t = 5; t <= end; ++t) rewards += float(t);
+      EXPECT_FLOAT_EQ(last_a.reward, rewards);
+      // Ended early: the final frame alone, never a max with the other buffer's frame of step one.
+      EXPECT_EQ(obs_a[0], 100 - end) << "max_pool " << max_pool << " end " << end;
+      EXPECT_EQ(obs_a[0], obs_b[0]) << "max_pool " << max_pool << " end " << end;
+    }
+}
+
+// A terminal on a middle frame (an Atari life loss) survives the later frames of the repeat.
+TEST(ActionRepeat, KeepsATerminalOfAnyFrame) {
+  class LosesALife final : public Wrapper {
+   public:
+    using Wrapper::Wrapper;
+    TimeStep step(const Action& action, uint8_t* obs) override {
+      TimeStep ts = env_->step(action, obs);
+      ts.is_terminal = ++t_ == 2;
+      return ts;
+    }
+
+   private:
+    int t_ = 0;
+  };
+  ActionRepeat env(std::make_unique<LosesALife>(fake(0)), 4);
+  uint8_t obs[2];
+  env.reset(obs);
+  const TimeStep ts = env.step(act(0), obs);
+  EXPECT_TRUE(ts.is_terminal);
+  EXPECT_FALSE(ts.is_last);
+  EXPECT_FALSE(env.step(act(0), obs).is_terminal);
 }
 
 TEST(ActionRepeat, RejectsZero) { EXPECT_THROW(ActionRepeat(fake(0), 0), Error); }
@@ -220,6 +251,32 @@ TEST(ImageResizer, KeepsChannelsApart) {
   ImageResizer(1, 2, 1, 1, 2, ResizeMethod::area)(in, out);
   EXPECT_EQ(out[0], 20);
   EXPECT_EQ(out[1], 150);
+}
+
+// The Atari case, 210x160 -> 64x64, in RGB: every output against a direct evaluation of the area mean (each
+// source pixel weighted by the overlap of its cell with the output's footprint, in doubles).
+TEST(ImageResizer, AreaMatchesADirectMeanOnAtariSizedRgb) {
+  const int H = 210, W = 160, h = 64, w = 64, C = 3;
+  std::vector<uint8_t> in(size_t(H) * W * C), out(size_t(h) * w * C);
+  uint64_t state = 9;
+  for (auto& v : in) v = uint8_t(splitmix64(state) >> 56);
+  ImageResizer(H, W, h, w, C, ResizeMethod::area)(in.data(), out.data());
+  auto overlap = [](double lo, double hi, int i) { return std::max(0.0, std::min(hi, i + 1.0) - std::max(lo, double(i))); };
+  const double sy = double(H) / h, sx = double(W) / w;
+  int off_by_one = 0;
+  for (int oy = 0; oy < h; ++oy)
+    for (int ox = 0; ox < w; ++ox)
+      for (int c = 0; c < C; ++c) {
+        double sum = 0;
+        for (int y = int(oy * sy); y < std::min(H, int(std::ceil((oy + 1) * sy))); ++y)
+          for (int x = int(ox * sx); x < std::min(W, int(std::ceil((ox + 1) * sx))); ++x)
+            sum += overlap(oy * sy, (oy + 1) * sy, y) * overlap(ox * sx, (ox + 1) * sx, x) * in[(size_t(y) * W + x) * C + c];
+        const double expected = sum / (sy * sx);
+        const int got = out[(size_t(oy) * w + ox) * C + c];
+        ASSERT_LE(std::fabs(got - expected), 0.5 + 1e-3) << oy << "," << ox << "," << c;
+        off_by_one += got != int(std::lround(expected));  // float sums may round a .5 the other way
+      }
+  EXPECT_LE(off_by_one, 10);
 }
 
 TEST(ResizeImage, ChangesTheSpaceAndResizesEveryFrame) {

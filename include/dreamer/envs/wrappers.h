@@ -34,8 +34,9 @@ T* find_env(Env& env) {
   return nullptr;
 }
 
-/// Repeats each action `repeat` times, summing rewards and stopping early at is_last. With `max_pool`, the
-/// observation is the element-wise max of the last two frames (as Atari agents do against flicker).
+/// Repeats each action `repeat` times, summing rewards and stopping early at is_last; is_terminal is that of any
+/// frame. With `max_pool`, the observation is the element-wise max of the last two frames (as Atari agents do
+/// against flicker), or the final frame alone when the episode ended before the repeat ran in full.
 class ActionRepeat final : public Wrapper {
  public:
   ActionRepeat(EnvPtr env, int repeat, bool max_pool = false);

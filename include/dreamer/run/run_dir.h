@@ -22,7 +22,7 @@ class RunLock {
 };
 
 /// Keys that may differ when a run resumes: they do not change what is learned (logdir: the run
-/// directory may be moved or copied).
+/// directory may be moved or copied; atari.rom_dir: the ROMs may be moved).
 bool resumable_key(const std::string& key);
 
 /// The run config stored in `<logdir>/config.yaml`; errors name that file.

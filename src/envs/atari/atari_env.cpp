@@ -50,7 +50,7 @@ AtariEnv::AtariEnv(const std::string& game, const AtariOptions& opts, uint64_t s
   impl_ = std::make_unique<Impl>();
   impl_->rng.seed(seed);
   ale::ALEInterface& ale = impl_->ale;
-  uint64_t s = seed;
+  uint64_t s = seed ^ 0xA7A21C0FFEE5EEDull;  // a stream apart from the no-op generator's
   ale.setInt("random_seed", int(splitmix64(s) & 0x7fffffff));  // ALE's own generator: sticky actions
   ale.setFloat("repeat_action_probability", float(opts.sticky));
   ale.setInt("frame_skip", 1);                    // ActionRepeat repeats, so max pooling sees raw frames

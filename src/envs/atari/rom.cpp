@@ -17,9 +17,26 @@ bool atari_available() {
 }
 
 #ifndef DREAMER_WITH_ALE
-EnvPtr make_atari(const std::string& game, const AtariOptions&, uint64_t) {
-  throw Error("atari_" + game + ": this build has no Atari (it was configured without the Arcade Learning Environment)");
+// Without ALE, AtariEnv exists so that code naming it links, and cannot be built.
+namespace {
+Error no_atari(const std::string& game) {
+  return Error("atari_" + game + ": this build has no Atari (it was configured without the Arcade Learning "
+               "Environment; README, section Atari)");
 }
+}  // namespace
+
+struct AtariEnv::Impl {};
+AtariEnv::AtariEnv(const std::string& game, const AtariOptions&, uint64_t) { throw no_atari(game); }
+AtariEnv::~AtariEnv() = default;
+TimeStep AtariEnv::reset(uint8_t*) { throw no_atari(""); }
+TimeStep AtariEnv::step(const Action&, uint8_t*) { throw no_atari(""); }
+bool AtariEnv::step_unobserved(const Action&, TimeStep&) { throw no_atari(""); }
+void AtariEnv::write_screen(uint8_t*) const { throw no_atari(""); }
+Image AtariEnv::render() const { throw no_atari(""); }
+int AtariEnv::lives() const { throw no_atari(""); }
+int AtariEnv::episode_frame() const { throw no_atari(""); }
+
+EnvPtr make_atari(const std::string& game, const AtariOptions&, uint64_t) { throw no_atari(game); }
 #endif
 
 std::string find_atari_rom(const std::string& game, const std::string& rom_dir) {
