@@ -13,6 +13,9 @@ packages=(
   python3-numpy         # tests check that numpy reads the replay's .npz files
   python3-matplotlib    # scripts/plot_metrics.py: returns against frames and hours as a PNG
   strace                # tests/cli/faults.sh: kill -9 injected inside a checkpoint write
+  libmujoco-dev libqhull-dev  # MuJoCo tasks (its CMake config names qhull's headers)
+  libmujoco-samples     # MuJoCo's sample models (the humanoid)
+  libegl-dev libegl-mesa0 libgl1-mesa-dri  # offscreen rendering: EGL surfaceless on Mesa's software driver
 )
 sudo=""
 if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi

@@ -4,6 +4,7 @@
 #include "dreamer/envs/atari.h"
 #include "dreamer/envs/debug.h"
 #include "dreamer/envs/minatar.h"
+#include "dreamer/envs/mujoco.h"
 #include "dreamer/envs/random.h"
 
 namespace dreamer {
@@ -66,12 +67,13 @@ EnvPtr make_base(const std::string& task, const std::string& suite, const std::s
     a.grayscale = opts.grayscale;
     return make_atari(name, a, seed);
   } else if (suite == "mujoco") {
-    throw Error("task '" + task + "': the " + suite + " suite is not available in this build; available tasks: " +
-                join(available_tasks()));
+    MujocoOptions m;
+    m.height = opts.size_h;
+    m.width = opts.size_w;
+    return make_mujoco(name, m, seed);
   }
   throw Error("unknown task '" + task + "'; valid tasks: " + join(available_tasks()) +
-              (atari_available() ? ", atari_<game> (mujoco_* is not built yet)"
-                                 : std::string(" (") + kAtariHelp + "; mujoco_* is not built yet)"));
+              (atari_available() ? ", atari_<game>" : std::string(" (") + kAtariHelp + ")"));
 }
 
 }  // namespace
@@ -80,6 +82,7 @@ std::vector<std::string> available_tasks() {
   std::vector<std::string> tasks;
   for (const auto& game : minatar_games()) tasks.push_back("minatar_" + game);
   for (const auto& t : debug_tasks()) tasks.push_back("debug_" + t);
+  for (const auto& t : mujoco_tasks()) tasks.push_back("mujoco_" + t);
   return tasks;
 }
 

@@ -36,8 +36,8 @@ struct EnvOptions {
 
 /// Builds the task `suite_task` with the wrappers `opts` asks for. The env's generators are seeded from
 /// (seed, index) through env_seed(): equal pairs give equal trajectories, different pairs differ.
-/// Suites: minatar_{breakout,asterix,freeway,seaquest,space_invaders}, debug_{catch,goal}, and atari_<game> in
-/// builds with ALE (atari.h; the paper's protocol: sticky 0.25 by default, ActionRepeat over raw frames with
+/// Suites: minatar_{breakout,asterix,freeway,seaquest,space_invaders}, debug_{catch,goal}, mujoco_<task> in builds
+/// with MuJoCo (mujoco.h; rendered at size_h x size_w), and atari_<game> in builds with ALE (atari.h; the paper's protocol: sticky 0.25 by default, ActionRepeat over raw frames with
 /// `max_pool`, then a resize to size_h x size_w). Throws dreamer::Error naming the bad task or option.
 EnvPtr make_env(const std::string& task, const EnvOptions& opts, uint64_t seed, int index);
 

@@ -1,0 +1,112 @@
+// The MuJoCo tasks: our own MJCF models and rewards in the style of the DeepMind Control Suite.
+#include <cmath>
+
+#include "dreamer/envs/mujoco.h"
+#include "envs/mujoco/mujoco_env.h"
+#include "envs/mujoco/rewards.h"
+
+namespace dreamer {
+namespace mujoco {
+namespace {
+
+// Cartpole: a cart on a 3.6 m rail (slider), a 1 m pole on a hinge; the motor pushes the cart with up to 10 N.
+// Physics step 0.01 s, one per control step. Camera 5 m in front of the rail: the whole rail in view.
+const char* const kCartpoleXml = R"(
+<mujoco model="cartpole">
+  <option timestep="0.01" integrator="RK4"/>
+  <visual><headlight ambient=".4 .4 .4" diffuse=".8 .8 .8" specular=".1 .1 .1"/></visual>
+  <default><geom contype="0" conaffinity="0"/></default>
+  <worldbody>
+    <light pos="0 -1 4" dir="0 .2 -1"/>
+    <camera name="fixed" pos="0 -5 1" zaxis="0 -1 0"/>
+    <geom name="floor" type="plane" pos="0 0 -.05" size="4 4 .5" rgba=".25 .3 .35 1"/>
+    <geom name="rail" type="box" pos="0 .07 1" size="1.8 .02 .03" rgba=".6 .6 .6 1"/>
+    <body name="cart" pos="0 0 1">
+      <joint name="slider" type="slide" axis="1 0 0" limited="true" range="-1.8 1.8" damping="5e-4"/>
+      <geom name="cart" type="box" size=".2 .15 .1" mass="1" rgba=".8 .55 .3 1"/>
+      <body name="pole">
+        <joint name="hinge" type="hinge" axis="0 1 0" damping="2e-6"/>
+        <geom name="pole" type="capsule" fromto="0 0 0 0 0 1" size=".045" mass=".1" rgba=".45 .5 .8 1"/>
+      </body>
+    </body>
+  </worldbody>
+  <actuator><motor name="push" joint="slider" gear="10" ctrllimited="true" ctrlrange="-1 1"/></actuator>
+</mujoco>
+)";
+
+// Swing the pole up from hanging down and balance it. DMC's cartpole swingup reward: upright (cos + 1) / 2, times
+// (1 + centred) / 2 with centred = tolerance(cart x, margin 2), times (4 + small control) / 5 with small control =
+// tolerance(u, margin 1, quadratic, 0), times (1 + slow) / 2 with slow = tolerance(pole angular velocity, margin 5).
+class CartpoleSwingup final : public Task {
+ public:
+  std::string xml() const override { return kCartpoleXml; }
+  std::string camera() const override { return "fixed"; }
+  void initialize_episode(const mjModel*, mjData* d, UniformSource& rng) const override {
+    d->qpos[0] = 0.01 * normal(rng);         // cart position
+    d->qpos[1] = M_PI + 0.01 * normal(rng);  // pole angle: hanging down
+    d->qvel[0] = 0.01 * normal(rng);
+    d->qvel[1] = 0.01 * normal(rng);
+  }
+  double reward(const mjModel*, const mjData* d) const override {
+    const double upright = (std::cos(d->qpos[1]) + 1.0) / 2.0;
+    const double centred = (1.0 + tolerance(d->qpos[0], 0.0, 0.0, 2.0)) / 2.0;
+    const double small_control = (4.0 + tolerance(d->ctrl[0], 0.0, 0.0, 1.0, Sigmoid::quadratic, 0.0)) / 5.0;
+    const double slow = (1.0 + tolerance(d->qvel[1], 0.0, 0.0, 5.0)) / 2.0;
+    return upright * centred * small_control * slow;
+  }
+};
+
+// Pendulum: a 1 kg mass 0.5 m from a damped hinge, a motor of at most 1 N m (too weak to lift it directly).
+// Physics step 0.02 s. Camera 1.5 m in front of the hinge.
+const char* const kPendulumXml = R"(
+<mujoco model="pendulum">
+  <option timestep="0.02"/>
+  <visual><headlight ambient=".4 .4 .4" diffuse=".8 .8 .8" specular=".1 .1 .1"/></visual>
+  <default><geom contype="0" conaffinity="0"/></default>
+  <worldbody>
+    <light pos="0 -1 4" dir="0 .2 -1"/>
+    <camera name="fixed" pos="0 -1.5 1.3" zaxis="0 -1 0"/>
+    <geom name="floor" type="plane" size="2 2 .5" rgba=".25 .3 .35 1"/>
+    <geom name="mount" type="cylinder" pos="0 .03 1.3" zaxis="0 1 0" size=".03 .02" rgba=".6 .6 .6 1"/>
+    <body name="pole" pos="0 0 1.3">
+      <joint name="hinge" type="hinge" axis="0 1 0" damping=".1"/>
+      <geom name="pole" type="capsule" fromto="0 0 0 0 0 .5" size=".02" mass="0" rgba=".45 .5 .8 1"/>
+      <geom name="mass" type="sphere" pos="0 0 .5" size=".06" mass="1" rgba=".8 .55 .3 1"/>
+    </body>
+  </worldbody>
+  <actuator><motor name="torque" joint="hinge" gear="1" ctrllimited="true" ctrlrange="-1 1"/></actuator>
+</mujoco>
+)";
+
+// Swing up from a uniformly random angle and hold the mass within 30 degrees of upright: DMC's pendulum swingup
+// reward, tolerance(cos angle, [cos 30 deg, 1]) with no margin, so 1 there and 0 elsewhere.
+class PendulumSwingup final : public Task {
+ public:
+  std::string xml() const override { return kPendulumXml; }
+  std::string camera() const override { return "fixed"; }
+  void initialize_episode(const mjModel*, mjData* d, UniformSource& rng) const override {
+    d->qpos[0] = M_PI * (2.0 * rng.uniform() - 1.0);
+  }
+  double reward(const mjModel*, const mjData* d) const override {
+    return tolerance(std::cos(d->qpos[0]), std::cos(M_PI / 6.0), 1.0);
+  }
+};
+
+}  // namespace
+}  // namespace mujoco
+
+std::vector<std::string> mujoco_tasks() { return {"cartpole_swingup", "pendulum_swingup"}; }
+
+EnvPtr make_mujoco(const std::string& name, const MujocoOptions& opts, uint64_t seed) {
+  std::unique_ptr<mujoco::Task> task;
+  if (name == "cartpole_swingup") task = std::make_unique<mujoco::CartpoleSwingup>();
+  if (name == "pendulum_swingup") task = std::make_unique<mujoco::PendulumSwingup>();
+  if (!task) {
+    std::string names;
+    for (const auto& t : mujoco_tasks()) names += (names.empty() ? "mujoco_" : ", mujoco_") + t;
+    throw Error("unknown task 'mujoco_" + name + "'; the MuJoCo tasks are: " + names);
+  }
+  return std::make_unique<mujoco::MujocoEnv>(name, std::move(task), opts.height, opts.width, seed);
+}
+
+}  // namespace dreamer

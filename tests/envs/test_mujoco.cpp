@@ -1,0 +1,173 @@
+// MuJoCo tasks: offscreen rendering (non-empty, deterministic, from any thread), physics that responds to actions,
+// rewards at set states against hand-computed values, 1000-step cuts, bad actions. Skipped without MuJoCo.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+#include <thread>
+
+#include "dreamer/envs/mujoco.h"
+#include "dreamer/envs/registry.h"
+#include "error_text.h"
+#ifdef DREAMER_WITH_MUJOCO
+#include "envs/mujoco/mujoco_env.h"
+#endif
+
+namespace dreamer {
+namespace testing {
+namespace {
+
+#define REQUIRE_MUJOCO() \
+  if (!mujoco_available()) GTEST_SKIP() << "built without MuJoCo (libmujoco-dev, libegl-dev, libgl1-mesa-dri)"
+
+TEST(Mujoco, TasksThroughTheRegistry) {
+  REQUIRE_MUJOCO();
+  EnvOptions opts;
+  opts.action_repeat = 2;
+  for (const std::string task : {"mujoco_cartpole_swingup", "mujoco_pendulum_swingup"}) {
+    EnvPtr env = make_env(task, opts, 0, 0);
+    EXPECT_EQ(env->obs_space().height, 64) << task;
+    EXPECT_EQ(env->obs_space().width, 64);
+    EXPECT_EQ(env->obs_space().channels, 3);
+    EXPECT_FALSE(env->act_space().discrete);
+    EXPECT_EQ(env->act_space().n, 1);
+    EXPECT_FLOAT_EQ(env->act_space().low, -1.0f);
+    EXPECT_FLOAT_EQ(env->act_space().high, 1.0f);
+  }
+  const std::string unknown = error_of([&] { make_env("mujoco_walker_run", opts, 0, 0); });
+  EXPECT_TRUE(contains(unknown, "'mujoco_walker_run'") && contains(unknown, "mujoco_cartpole_swingup")) << unknown;
+}
+
+TEST(Mujoco, WithoutMujocoTheErrorSaysHowToGetIt) {
+  if (mujoco_available()) GTEST_SKIP() << "this build has MuJoCo";
+  const std::string message = error_of([] { make_env("mujoco_cartpole_swingup", EnvOptions(), 0, 0); });
+  EXPECT_TRUE(contains(message, "no MuJoCo") && contains(message, "libmujoco-dev")) << message;
+}
+
+#ifdef DREAMER_WITH_MUJOCO
+
+std::unique_ptr<mujoco::MujocoEnv> cartpole(uint64_t seed = 0) {
+  EnvPtr env = make_mujoco("cartpole_swingup", MujocoOptions(), seed);
+  return std::unique_ptr<mujoco::MujocoEnv>(static_cast<mujoco::MujocoEnv*>(env.release()));
+}
+
+Action push(float u) { return Action{0, {u}}; }
+
+TEST(Mujoco, RendersANonEmptyDeterministicImage) {
+  auto env = cartpole(3);
+  std::vector<uint8_t> a(size_t(env->obs_space().size())), b(a.size());
+  env->reset(a.data());
+  std::set<uint32_t> colours;
+  for (size_t i = 0; i < a.size(); i += 3) colours.insert(uint32_t(a[i]) << 16 | uint32_t(a[i + 1]) << 8 | a[i + 2]);
+  EXPECT_GE(colours.size(), 5u);  // floor, rail, cart, pole, background and their shading
+  env->observe(b.data());
+  EXPECT_EQ(a, b);  // the same state renders the same bytes
+  auto again = cartpole(3);
+  again->reset(b.data());
+  EXPECT_EQ(a, b);  // the same seed, the same first frame
+  for (int t = 0; t < 30; ++t) env->step(push(1.0f), a.data());
+  EXPECT_NE(a, b);  // the cart moved in the picture
+}
+
+TEST(Mujoco, TheCartMovesWhenPushed) {
+  auto env = cartpole();
+  std::vector<uint8_t> obs(size_t(env->obs_space().size()));
+  env->reset(obs.data());
+  const double x0 = env->data()->qpos[0];
+  TimeStep ts;
+  for (int t = 0; t < 30; ++t) env->step_unobserved(push(1.0f), ts);
+  EXPECT_GT(env->data()->qpos[0], x0 + 0.1);
+  EXPECT_DOUBLE_EQ(env->data()->ctrl[0], 1.0);
+  env->reset(obs.data());
+  for (int t = 0; t < 30; ++t) env->step(push(-1.0f), obs.data());
+  EXPECT_LT(env->data()->qpos[0], x0 - 0.1);
+}
+
+// DMC's cartpole swingup reward at set states, by hand: upright (cos + 1) / 2, centred (1 + tol(x, 2)) / 2,
+// small control (4 + tol_quadratic(u, 1)) / 5, slow (1 + tol(w, 5)) / 2; tol(margin) = 0.1 at the margin.
+TEST(Mujoco, CartpoleRewardAtSetStates) {
+  auto env = cartpole();
+  mjData* d = env->data();
+  auto reward_at = [&](double x, double angle, double w, double u) {
+    d->qpos[0] = x;
+    d->qpos[1] = angle;
+    d->qvel[0] = 0;
+    d->qvel[1] = w;
+    d->ctrl[0] = u;
+    mj_forward(env->model(), d);
+    return env->task().reward(env->model(), d);
+  };
+  EXPECT_NEAR(reward_at(0, 0, 0, 0), 1.0, 1e-12);               // upright, centred, still, no force
+  EXPECT_NEAR(reward_at(0, M_PI, 0, 0), 0.0, 1e-12);            // hanging down
+  EXPECT_NEAR(reward_at(2, M_PI / 2, 5, 1), 0.5 * 0.55 * 0.8 * 0.55, 1e-9);  // every factor at its margin
+  EXPECT_NEAR(reward_at(0, 0, 0, 0.5), (4 + 0.75) / 5, 1e-12);  // quadratic control cost: 1 - 0.5^2
+}
+
+TEST(Mujoco, PendulumRewardIsOneWithinThirtyDegrees) {
+  EnvPtr base = make_mujoco("pendulum_swingup", MujocoOptions(), 0);
+  auto* env = static_cast<mujoco::MujocoEnv*>(base.get());
+  auto reward_at = [&](double angle) {
+    env->data()->qpos[0] = angle;
+    mj_forward(env->model(), env->data());
+    return env->task().reward(env->model(), env->data());
+  };
+  EXPECT_EQ(reward_at(0.0), 1.0);
+  EXPECT_EQ(reward_at(29.0 * M_PI / 180), 1.0);
+  EXPECT_EQ(reward_at(-29.0 * M_PI / 180), 1.0);
+  EXPECT_EQ(reward_at(31.0 * M_PI / 180), 0.0);
+  EXPECT_EQ(reward_at(M_PI), 0.0);
+}
+
+TEST(Mujoco, EpisodesEndAfter1000StepsAsACut) {
+  auto env = cartpole();
+  std::vector<uint8_t> obs(size_t(env->obs_space().size()));
+  env->reset(obs.data());
+  TimeStep ts;
+  for (int t = 1; t <= 1000; ++t) {
+    env->step_unobserved(push(0.0f), ts);
+    ASSERT_EQ(ts.is_last, t == 1000) << t;
+    ASSERT_FALSE(ts.is_terminal);
+    ASSERT_GE(ts.reward, 0.0f);
+    ASSERT_LE(ts.reward, 1.0f);
+  }
+  EXPECT_EQ(env->instabilities(), 0);
+}
+
+TEST(Mujoco, BadActionsAreRefusedOrClipped) {
+  auto env = cartpole();
+  std::vector<uint8_t> obs(size_t(env->obs_space().size()));
+  env->reset(obs.data());
+  EXPECT_TRUE(contains(error_of([&] { env->step(push(std::nanf("")), obs.data()); }), "action value 0 is nan"));
+  EXPECT_TRUE(contains(error_of([&] { env->step(Action{0, {0.1f, 0.2f}}, obs.data()); }), "has 2 values, expected 1"));
+  env->step(push(5.0f), obs.data());
+  EXPECT_DOUBLE_EQ(env->data()->ctrl[0], 1.0);  // clipped to the range
+  env->step(push(-0.5f), obs.data());
+  EXPECT_DOUBLE_EQ(env->data()->ctrl[0], -0.5);
+}
+
+// Several envs in one process, each with its own context, and an env rendering on a thread other than the one
+// that made it (BatchEnv's pool and dreamer play rely on both).
+TEST(Mujoco, SeveralEnvsAndThreadsRenderTheSameImages) {
+  auto a = cartpole(1), b = cartpole(1);
+  EnvPtr pendulum = make_mujoco("pendulum_swingup", MujocoOptions(), 2);
+  std::vector<uint8_t> obs_a(size_t(a->obs_space().size())), obs_b(obs_a.size()), other(obs_a.size());
+  a->reset(obs_a.data());
+  pendulum->reset(other.data());
+  std::thread worker([&] { b->reset(obs_b.data()); });
+  worker.join();
+  EXPECT_EQ(obs_a, obs_b);
+  EXPECT_NE(obs_a, other);
+  for (int t = 0; t < 5; ++t) {
+    a->step(push(0.3f), obs_a.data());
+    pendulum->step(push(0.3f), other.data());
+    std::thread step([&] { b->step(push(0.3f), obs_b.data()); });
+    step.join();
+    ASSERT_EQ(obs_a, obs_b) << t;
+  }
+}
+
+#endif  // DREAMER_WITH_MUJOCO
+
+}  // namespace
+}  // namespace testing
+}  // namespace dreamer
