@@ -25,6 +25,7 @@
 #include "dreamer/run/train.h"
 #include "envs/atari_bench.h"
 #include "envs/env_bench.h"
+#include "envs/mujoco_bench.h"
 #include "model/update_bench.h"
 
 namespace {
@@ -321,6 +322,17 @@ int run_bench(bool envs, bool model, double seconds, dreamer::UpdateBenchOptions
       fmt::print("{:<26} {:>8.2f} M steps/s on one core ({} steps, {} episodes)\n", r.task, r.steps_per_second / 1e6,
                  r.steps, r.episodes);
     }
+  }
+  // MuJoCo: physics and rendering apart (the rows above time both together, one frame per control step).
+  for (const auto& m : dreamer::bench_mujoco(seconds)) {
+    if (json)
+      std::cout << nlohmann::json{{"bench", "mujoco"}, {"task", m.task}, {"physics_steps_per_s", m.physics_steps_per_second},
+                                  {"frames_per_s", m.frames_per_second}, {"steps", m.steps}}
+                       .dump()
+                << "\n";
+    else
+      fmt::print("{:<26} {:>8.0f} control steps/s of physics, {:.0f} rendered 64x64 frames/s, one core\n", m.task,
+                 m.physics_steps_per_second, m.frames_per_second);
   }
   // Atari: the wrappers against the bare emulator, where this build and the machine have them.
   std::string why_not;

@@ -14,7 +14,14 @@ EnvBenchResult bench_env(const std::string& task, const EnvOptions& opts, double
   constexpr int kActions = 1 << 16, kChunk = 4096;
   Xoshiro256 rng(1);
   std::vector<Action> actions(kActions);
-  for (Action& a : actions) a.index = int(rng.below(uint32_t(env->act_space().n)));
+  const ActSpace& space = env->act_space();
+  for (Action& a : actions) {
+    if (space.discrete) {
+      a.index = int(rng.below(uint32_t(space.n)));
+    } else {
+      for (int i = 0; i < space.n; ++i) a.values.push_back(float(space.low + (space.high - space.low) * rng.uniform()));
+    }
+  }
   std::vector<uint8_t> obs(size_t(env->obs_space().size()));
 
   EnvBenchResult result;

@@ -118,6 +118,29 @@ TEST(Mujoco, PendulumRewardIsOneWithinThirtyDegrees) {
   EXPECT_EQ(reward_at(M_PI), 0.0);
 }
 
+// DMC's walker walk reward at set states, by hand: stand = (3 standing + upright) / 4, move = linear tolerance of
+// the forward speed below 1 m/s (0.5 at 0.5 m/s, 0 at 0), reward = stand (5 move + 1) / 6.
+TEST(Mujoco, WalkerRewardAtSetStates) {
+  EnvPtr base = make_mujoco("walker_walk", MujocoOptions(), 0);
+  auto* env = static_cast<mujoco::MujocoEnv*>(base.get());
+  const mjModel* m = env->model();
+  mjData* d = env->data();
+  const int rootx = m->jnt_dofadr[mj_name2id(m, mjOBJ_JOINT, "rootx")];
+  const int rooty = m->jnt_qposadr[mj_name2id(m, mjOBJ_JOINT, "rooty")];
+  auto reward_at = [&](double pitch, double speed) {
+    mj_resetData(m, d);  // standing straight, the torso's centre 1.3 m up
+    d->qpos[rooty] = pitch;
+    d->qvel[rootx] = speed;
+    mj_forward(m, d);
+    return env->task().reward(m, d);
+  };
+  EXPECT_NEAR(reward_at(0, 0), 1.0 / 6, 1e-9);          // standing still
+  EXPECT_NEAR(reward_at(0, 1), 1.0, 1e-9);              // standing, walking at the target speed
+  EXPECT_NEAR(reward_at(0, 0.75), 4.75 / 6, 1e-9);      // move = 1 - 0.5 x 0.25 / 0.5
+  EXPECT_NEAR(reward_at(M_PI / 2, 1), 3.5 / 4, 1e-9);   // torso horizontal at the same height: upright 1/2
+  EXPECT_EQ(m->nu, 6);
+}
+
 TEST(Mujoco, EpisodesEndAfter1000StepsAsACut) {
   auto env = cartpole();
   std::vector<uint8_t> obs(size_t(env->obs_space().size()));

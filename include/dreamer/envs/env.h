@@ -71,6 +71,15 @@ class Env {
   virtual Image render() const = 0;
   /// The env this one wraps, or null for a base env (wrappers override it; see find_env in wrappers.h).
   virtual Env* wrapped() { return nullptr; }
+
+ protected:
+  /// step() of an env that implements step_unobserved() and observe(): the step, then its observation.
+  TimeStep step_then_observe(const Action& action, uint8_t* obs) {
+    TimeStep ts;
+    step_unobserved(action, ts);
+    observe(obs);
+    return ts;
+  }
 };
 
 using EnvPtr = std::unique_ptr<Env>;

@@ -118,12 +118,7 @@ bool AtariEnv::step_unobserved(const Action& action, TimeStep& out) {
   return true;
 }
 
-TimeStep AtariEnv::step(const Action& action, uint8_t* obs) {
-  TimeStep ts;
-  step_unobserved(action, ts);
-  write_screen(obs);
-  return ts;
-}
+TimeStep AtariEnv::step(const Action& action, uint8_t* obs) { return step_then_observe(action, obs); }
 
 Image AtariEnv::render() const {
   Image image;

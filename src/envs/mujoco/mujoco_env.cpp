@@ -152,12 +152,7 @@ bool MujocoEnv::step_unobserved(const Action& action, TimeStep& out) {
   return true;
 }
 
-TimeStep MujocoEnv::step(const Action& action, uint8_t* obs) {
-  TimeStep ts;
-  step_unobserved(action, ts);
-  observe(obs);
-  return ts;
-}
+TimeStep MujocoEnv::step(const Action& action, uint8_t* obs) { return step_then_observe(action, obs); }
 
 void MujocoEnv::observe(uint8_t* obs) const {
   Renderer& r = *renderer_;

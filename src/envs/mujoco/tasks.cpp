@@ -92,15 +92,111 @@ class PendulumSwingup final : public Task {
   }
 };
 
+// Planar walker: a torso and two legs (thigh, leg, foot) moving in the x-z plane, six hinge motors of gear 100.
+// Physics step 0.0025 s, 10 per control step of 0.025 s. The camera follows the centre of mass from the side.
+const char* const kWalkerXml = R"(
+<mujoco model="walker">
+  <option timestep="0.0025"/>
+  <visual><headlight ambient=".4 .4 .4" diffuse=".8 .8 .8" specular=".1 .1 .1"/></visual>
+  <default>
+    <joint type="hinge" axis="0 -1 0" damping=".1" armature=".01" limited="true" solimplimit="0 .99 .01"/>
+    <geom type="capsule" contype="1" conaffinity="0" friction=".7 .1 .1" rgba=".8 .55 .3 1"/>
+    <motor ctrllimited="true" ctrlrange="-1 1" gear="100"/>
+  </default>
+  <worldbody>
+    <light pos="0 -1 6" dir="0 .2 -1" mode="trackcom"/>
+    <geom name="floor" type="plane" conaffinity="1" size="60 3 3" rgba=".25 .3 .35 1"/>
+    <body name="torso" pos="0 0 1.3">
+      <camera name="side" pos="0 -3.5 0" xyaxes="1 0 0 0 0 1" mode="trackcom"/>
+      <joint name="rootz" type="slide" axis="0 0 1" limited="false" armature="0" damping="0"/>
+      <joint name="rootx" type="slide" axis="1 0 0" limited="false" armature="0" damping="0"/>
+      <joint name="rooty" type="hinge" axis="0 1 0" limited="false" armature="0" damping="0"/>
+      <geom name="torso" size=".07 .3"/>
+      <body name="right_thigh" pos="0 -.05 -.3">
+        <joint name="right_hip" range="-20 100"/>
+        <geom name="right_thigh" pos="0 0 -.225" size=".05 .225"/>
+        <body name="right_leg" pos="0 0 -.7">
+          <joint name="right_knee" pos="0 0 .25" range="-150 0"/>
+          <geom name="right_leg" size=".04 .25"/>
+          <body name="right_foot" pos=".06 0 -.25">
+            <joint name="right_ankle" pos="-.06 0 0" range="-45 45"/>
+            <geom name="right_foot" zaxis="1 0 0" size=".05 .1"/>
+          </body>
+        </body>
+      </body>
+      <body name="left_thigh" pos="0 .05 -.3">
+        <joint name="left_hip" range="-20 100"/>
+        <geom name="left_thigh" pos="0 0 -.225" size=".05 .225" rgba=".45 .5 .8 1"/>
+        <body name="left_leg" pos="0 0 -.7">
+          <joint name="left_knee" pos="0 0 .25" range="-150 0"/>
+          <geom name="left_leg" size=".04 .25" rgba=".45 .5 .8 1"/>
+          <body name="left_foot" pos=".06 0 -.25">
+            <joint name="left_ankle" pos="-.06 0 0" range="-45 45"/>
+            <geom name="left_foot" zaxis="1 0 0" size=".05 .1" rgba=".45 .5 .8 1"/>
+          </body>
+        </body>
+      </body>
+    </body>
+  </worldbody>
+  <sensor><subtreelinvel name="torso_subtreelinvel" body="torso"/></sensor>
+  <actuator>
+    <motor name="right_hip" joint="right_hip"/>
+    <motor name="right_knee" joint="right_knee"/>
+    <motor name="right_ankle" joint="right_ankle"/>
+    <motor name="left_hip" joint="left_hip"/>
+    <motor name="left_knee" joint="left_knee"/>
+    <motor name="left_ankle" joint="left_ankle"/>
+  </actuator>
+</mujoco>
+)";
+
+// Every limited joint uniform in its range, every unlimited hinge at a uniform angle (DMC's randomisation of a
+// new episode: the walker may start lying down).
+void randomize_joints(const mjModel* m, mjData* d, UniformSource& rng) {
+  for (int j = 0; j < m->njnt; ++j) {
+    const int q = m->jnt_qposadr[j];
+    if (m->jnt_limited[j]) {
+      const double lo = m->jnt_range[2 * j], hi = m->jnt_range[2 * j + 1];
+      d->qpos[q] = lo + (hi - lo) * rng.uniform();
+    } else if (m->jnt_type[j] == mjJNT_HINGE) {
+      d->qpos[q] = M_PI * (2.0 * rng.uniform() - 1.0);
+    }
+  }
+}
+
+// Walk forward at 1 m/s. DMC's walker reward: stand = (3 standing + upright) / 4 with standing =
+// tolerance(torso height, [1.2, inf), margin 0.6) and upright = (1 + torso's z-axis z) / 2; move =
+// tolerance(forward velocity of the centre of mass, [1, inf), margin 0.5, linear, 0.5); reward =
+// stand (5 move + 1) / 6.
+class WalkerWalk final : public Task {
+ public:
+  std::string xml() const override { return kWalkerXml; }
+  std::string camera() const override { return "side"; }
+  int substeps() const override { return 10; }
+  void initialize_episode(const mjModel* m, mjData* d, UniformSource& rng) const override {
+    randomize_joints(m, d, rng);
+  }
+  double reward(const mjModel* m, const mjData* d) const override {
+    const int torso = mj_name2id(m, mjOBJ_BODY, "torso");
+    const double height = d->xpos[3 * torso + 2], upright = d->xmat[9 * torso + 8];
+    const double standing = tolerance(height, 1.2, HUGE_VAL, 0.6);
+    const double stand = (3.0 * standing + (1.0 + upright) / 2.0) / 4.0;
+    const double speed = d->sensordata[0];  // torso_subtreelinvel, x
+    const double move = tolerance(speed, 1.0, HUGE_VAL, 0.5, Sigmoid::linear, 0.5);
+    return stand * (5.0 * move + 1.0) / 6.0;
+  }
+};
+
 }  // namespace
 }  // namespace mujoco
 
-std::vector<std::string> mujoco_tasks() { return {"cartpole_swingup", "pendulum_swingup"}; }
+std::vector<std::string> mujoco_tasks() { return {"cartpole_swingup", "pendulum_swingup", "walker_walk"}; }
 
 EnvPtr make_mujoco(const std::string& name, const MujocoOptions& opts, uint64_t seed) {
   std::unique_ptr<mujoco::Task> task;
   if (name == "cartpole_swingup") task = std::make_unique<mujoco::CartpoleSwingup>();
   if (name == "pendulum_swingup") task = std::make_unique<mujoco::PendulumSwingup>();
+  if (name == "walker_walk") task = std::make_unique<mujoco::WalkerWalk>();
   if (!task) {
     std::string names;
     for (const auto& t : mujoco_tasks()) names += (names.empty() ? "mujoco_" : ", mujoco_") + t;
