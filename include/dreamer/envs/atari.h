@@ -51,7 +51,7 @@ class AtariEnv final : public Env {
   TimeStep step(const Action& action, uint8_t* obs) override;
   /// step() without reading the screen (ActionRepeat's unobserved frames).
   bool step_unobserved(const Action& action, TimeStep& out) override;
-  void observe(uint8_t* obs) const override { write_screen(obs); }
+  void observe(uint8_t* obs) const override { write_screen(obs, grayscale_); }
   /// The current screen in RGB, [210, 160, 3].
   Image render() const override;
 
@@ -65,7 +65,7 @@ class AtariEnv final : public Env {
   int episode_frame() const;
 
  private:
-  void write_screen(uint8_t* obs) const;
+  void write_screen(uint8_t* obs, bool grayscale) const;  // the current screen, gray or RGB
   struct Impl;
   std::unique_ptr<Impl> impl_;
   ObsSpace obs_space_;

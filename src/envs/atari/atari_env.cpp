@@ -11,8 +11,7 @@ namespace dreamer {
 
 struct AtariEnv::Impl {
   ale::ALEInterface ale;
-  Xoshiro256 rng;                       // no-op counts
-  mutable std::vector<unsigned char> screen;  // ALE's output buffer
+  Xoshiro256 rng;  // no-op counts
 };
 
 namespace {
@@ -77,13 +76,13 @@ EnvPtr make_atari(const std::string& game, const AtariOptions& opts, uint64_t se
 int AtariEnv::lives() const { return impl_->ale.lives(); }
 int AtariEnv::episode_frame() const { return impl_->ale.getEpisodeFrameNumber(); }
 
-void AtariEnv::write_screen(uint8_t* obs) const {
+void AtariEnv::write_screen(uint8_t* obs, bool grayscale) const {
   // Straight from the screen's palette indices into `obs`: the vector API would need a copy.
   ale::ALEInterface& ale = impl_->ale;
   const ale::ALEScreen& screen = ale.getScreen();
   const size_t pixels = size_t(screen.height()) * size_t(screen.width());
   ale::ColourPalette& palette = ale.theOSystem->colourPalette();
-  if (grayscale_)
+  if (grayscale)
     palette.applyPaletteGrayscale(obs, screen.getArray(), pixels);
   else
     palette.applyPaletteRGB(obs, screen.getArray(), pixels);
@@ -98,7 +97,7 @@ TimeStep AtariEnv::reset(uint8_t* obs) {
     if (ale.game_over()) ale.reset_game();
   }
   lives_ = ale.lives();
-  write_screen(obs);
+  observe(obs);
   TimeStep ts;
   ts.is_first = true;
   return ts;
@@ -124,8 +123,8 @@ Image AtariEnv::render() const {
   Image image;
   image.height = obs_space_.height;
   image.width = obs_space_.width;
-  impl_->ale.getScreenRGB(impl_->screen);
-  image.rgb = impl_->screen;
+  image.rgb.resize(size_t(image.height) * size_t(image.width) * 3);
+  write_screen(image.rgb.data(), /*grayscale=*/false);
   return image;
 }
 

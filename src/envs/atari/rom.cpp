@@ -31,7 +31,7 @@ AtariEnv::~AtariEnv() = default;
 TimeStep AtariEnv::reset(uint8_t*) { throw no_atari(""); }
 TimeStep AtariEnv::step(const Action&, uint8_t*) { throw no_atari(""); }
 bool AtariEnv::step_unobserved(const Action&, TimeStep&) { throw no_atari(""); }
-void AtariEnv::write_screen(uint8_t*) const { throw no_atari(""); }
+void AtariEnv::write_screen(uint8_t*, bool) const { throw no_atari(""); }
 Image AtariEnv::render() const { throw no_atari(""); }
 int AtariEnv::lives() const { throw no_atari(""); }
 int AtariEnv::episode_frame() const { throw no_atari(""); }
