@@ -34,13 +34,15 @@ double percentile(std::vector<double> v, double q) {
 }
 
 // The observation and action spaces a preset trains on, without building its env (ALE and MuJoCo
-// need not be installed): Atari 64x64 gray with the full 18 actions, walker's 64x64 RGB and 6 joints.
+// need not be installed): Atari 64x64 gray with the full 18 actions, walker's 64x64 RGB and 6 joints,
+// cartpole's 64x64 RGB and 1 force.
 std::pair<ObsSpace, ActSpace> preset_spaces(const std::string& preset) {
   if (preset == "debug") return {{10, 10, 1, 1}, {true, 3}};
   if (preset == "minatar") return {{10, 10, 4, 1}, {true, 6}};  // minatar_breakout
   if (preset == "atari") return {{64, 64, 1, 255}, {true, 18}};
   if (preset == "mujoco_vision") return {{64, 64, 3, 255}, {false, 6}};
-  throw Error("bench: preset '" + preset + "' is not one of: debug, minatar, atari, mujoco_vision");
+  if (preset == "mujoco") return {{64, 64, 3, 255}, {false, 1}};  // mujoco_cartpole_swingup
+  throw Error("bench: preset '" + preset + "' is not one of: debug, minatar, atari, mujoco_vision, mujoco");
 }
 
 Batch synthetic_batch(const Config& cfg, const ObsSpace& obs, const ActSpace& act) {

@@ -10,7 +10,7 @@
 namespace dreamer {
 
 struct UpdateBenchOptions {
-  std::vector<std::string> presets{"debug", "minatar", "atari", "mujoco_vision"};
+  std::vector<std::string> presets{"debug", "minatar", "atari", "mujoco_vision", "mujoco"};
   int threads = 0;          // intra-op threads for the updates, 0 = every core
   int repeats = 5;          // timed updates per variant, after one warm-up; medians are reported
   bool baseline = true;     // also time the plain kernels

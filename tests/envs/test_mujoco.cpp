@@ -24,13 +24,13 @@ TEST(Mujoco, TasksThroughTheRegistry) {
   REQUIRE_MUJOCO();
   EnvOptions opts;
   opts.action_repeat = 2;
-  for (const std::string task : {"mujoco_cartpole_swingup", "mujoco_pendulum_swingup"}) {
+  for (const std::string task : {"mujoco_cartpole_swingup", "mujoco_pendulum_swingup", "mujoco_humanoid_walk"}) {
     EnvPtr env = make_env(task, opts, 0, 0);
     EXPECT_EQ(env->obs_space().height, 64) << task;
     EXPECT_EQ(env->obs_space().width, 64);
     EXPECT_EQ(env->obs_space().channels, 3);
     EXPECT_FALSE(env->act_space().discrete);
-    EXPECT_EQ(env->act_space().n, 1);
+    EXPECT_EQ(env->act_space().n, task == "mujoco_humanoid_walk" ? 21 : 1);
     EXPECT_FLOAT_EQ(env->act_space().low, -1.0f);
     EXPECT_FLOAT_EQ(env->act_space().high, 1.0f);
   }
@@ -139,6 +139,71 @@ TEST(Mujoco, WalkerRewardAtSetStates) {
   EXPECT_NEAR(reward_at(0, 0.75), 4.75 / 6, 1e-9);      // move = 1 - 0.5 x 0.25 / 0.5
   EXPECT_NEAR(reward_at(M_PI / 2, 1), 3.5 / 4, 1e-9);   // torso horizontal at the same height: upright 1/2
   EXPECT_EQ(m->nu, 6);
+}
+
+std::unique_ptr<mujoco::MujocoEnv> humanoid(const std::string& task, uint64_t seed = 0) {
+  EnvPtr env = make_mujoco(task, MujocoOptions(), seed);
+  return std::unique_ptr<mujoco::MujocoEnv>(static_cast<mujoco::MujocoEnv*>(env.release()));
+}
+
+// DMC's humanoid rewards at set states, by hand. The model's default pose stands upright with the torso 1.5 m up
+// and the head 0.19 m above it; set states move the root (qpos 0-6 = position, orientation; qvel 0-2 = velocity).
+TEST(Mujoco, HumanoidRewardsAtSetStates) {
+  auto stand = humanoid("humanoid_stand"), walk = humanoid("humanoid_walk");
+  const mjModel* m = stand->model();
+  EXPECT_EQ(m->nu, 21);
+  EXPECT_EQ(stand->act_space().n, 21);
+  auto reward_at = [&](mujoco::MujocoEnv& env, double root_z, double pitch, double vx, double u) {
+    mjData* d = env.data();
+    mj_resetData(m, d);
+    d->qpos[2] = root_z;
+    d->qpos[3] = std::cos(pitch / 2), d->qpos[5] = std::sin(pitch / 2);  // rotation about y
+    d->qvel[0] = vx;
+    for (int i = 0; i < m->nu; ++i) d->ctrl[i] = u;
+    mj_forward(m, d);
+    return env.task().reward(m, d);
+  };
+  // Upright, head at 1.69 m, still, no control: stand 1; walk (5 x 0 + 1) / 6.
+  EXPECT_NEAR(reward_at(*stand, 1.5, 0, 0, 0), 1.0, 1e-9);
+  EXPECT_NEAR(reward_at(*walk, 1.5, 0, 0, 0), 1.0 / 6, 1e-9);
+  // Moving at 0.5 m/s: walk's move = 1 - 0.5 / 1; stand's dont_move = (exp(-(0.25 s)^2 / 2) + 1) / 2 with
+  // s = sqrt(-2 ln 0.1) for x, 1 for y.
+  EXPECT_NEAR(reward_at(*walk, 1.5, 0, 0.5, 0), 3.5 / 6, 1e-9);
+  const double s = std::sqrt(-2 * std::log(0.1));
+  EXPECT_NEAR(reward_at(*stand, 1.5, 0, 0.5, 0), (std::exp(-0.5 * 0.0625 * s * s) + 1) / 2, 1e-9);
+  EXPECT_NEAR(reward_at(*walk, 1.5, 0, 2.0, 0), 1.0, 1e-9);  // faster than 1 m/s counts in full
+  // Head at 1.05 m, a quarter of 1.4 below the stand height: standing = 0.1.
+  EXPECT_NEAR(reward_at(*stand, 0.86, 0, 0, 0), 0.1, 1e-9);
+  // Every motor at 0.5: small control = (4 + 1 - 0.25) / 5.
+  EXPECT_NEAR(reward_at(*stand, 1.5, 0, 0, 0.5), 0.95, 1e-9);
+  // Torso pitched 90 degrees, the head level with it at 1.5 m: upright = 1 - 0.9 / 1.9.
+  EXPECT_NEAR(reward_at(*stand, 1.5, M_PI / 2, 0, 0), 1 - 0.9 / 1.9, 1e-9);
+  // Upside down: zz = -1 is beyond the 1.9 margin, 0.
+  EXPECT_NEAR(reward_at(*stand, 1.5, M_PI, 0, 0), 0.0, 1e-9);
+}
+
+// DMC's humanoid episodes start in the air at a random orientation and joint angles, with no geoms touching;
+// unpowered, the body falls to the floor.
+TEST(Mujoco, HumanoidStartsUntouchingAtRandomAndFalls) {
+  std::set<std::vector<uint8_t>> starts;
+  for (uint64_t seed = 0; seed < 3; ++seed) {
+    auto env = humanoid("humanoid_walk", seed);
+    std::vector<uint8_t> obs(size_t(env->obs_space().size()));
+    env->reset(obs.data());
+    EXPECT_EQ(env->data()->ncon, 0) << seed;
+    const double* quat = env->data()->qpos + 3;
+    EXPECT_NEAR(quat[0] * quat[0] + quat[1] * quat[1] + quat[2] * quat[2] + quat[3] * quat[3], 1.0, 1e-9);
+    EXPECT_DOUBLE_EQ(env->data()->qpos[2], 1.5);
+    starts.insert(obs);
+    const int head = mj_name2id(env->model(), mjOBJ_BODY, "head");
+    TimeStep ts;
+    for (int t = 0; t < 80; ++t) env->step_unobserved(Action{0, std::vector<float>(21, 0.0f)}, ts);  // 2 s
+    EXPECT_LT(env->data()->xpos[3 * head + 2], 0.8) << seed;
+    EXPECT_GT(env->data()->ncon, 0) << seed;
+    EXPECT_FALSE(ts.is_last);
+    EXPECT_EQ(env->instabilities(), 0);
+  }
+  EXPECT_EQ(starts.size(), 3u);
 }
 
 TEST(Mujoco, EpisodesEndAfter1000StepsAsACut) {

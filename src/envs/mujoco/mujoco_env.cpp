@@ -78,6 +78,13 @@ MujocoEnv::MujocoEnv(const std::string& name, std::unique_ptr<Task> task, int he
   model_->vis.quality.shadowsize = 0;
   model_->vis.quality.numslices = 12;
   model_->vis.quality.numstacks = 12;
+  // An infinite plane (size 0, as the humanoid's floor) is drawn out to the far clip plane in quads of its third
+  // size, ~40,000 for the humanoid: draw it 100 m square in 10 m quads instead (collisions stay infinite; its
+  // texture is drawn per pixel, lighting per vertex).
+  for (int g = 0; g < model_->ngeom; ++g) {
+    mjtNum* size = model_->geom_size + 3 * g;
+    if (model_->geom_type[g] == mjGEOM_PLANE && (size[0] <= 0 || size[1] <= 0)) size[0] = size[1] = 50, size[2] = 10;
+  }
   const int camera = mj_name2id(model_, mjOBJ_CAMERA, task_->camera().c_str());
   if (camera < 0) throw Error("mujoco_" + name + ": the model has no camera '" + task_->camera() + "'");
 

@@ -4,6 +4,7 @@
 #include "dreamer/envs/mujoco.h"
 #include "envs/mujoco/mujoco_env.h"
 #include "envs/mujoco/rewards.h"
+#include "envs/mujoco/tasks.h"
 
 namespace dreamer {
 namespace mujoco {
@@ -150,20 +151,6 @@ const char* const kWalkerXml = R"(
 </mujoco>
 )";
 
-// Every limited joint uniform in its range, every unlimited hinge at a uniform angle (DMC's randomisation of a
-// new episode: the walker may start lying down).
-void randomize_joints(const mjModel* m, mjData* d, UniformSource& rng) {
-  for (int j = 0; j < m->njnt; ++j) {
-    const int q = m->jnt_qposadr[j];
-    if (m->jnt_limited[j]) {
-      const double lo = m->jnt_range[2 * j], hi = m->jnt_range[2 * j + 1];
-      d->qpos[q] = lo + (hi - lo) * rng.uniform();
-    } else if (m->jnt_type[j] == mjJNT_HINGE) {
-      d->qpos[q] = M_PI * (2.0 * rng.uniform() - 1.0);
-    }
-  }
-}
-
 // Walk forward at 1 m/s. DMC's walker reward: stand = (3 standing + upright) / 4 with standing =
 // tolerance(torso height, [1.2, inf), margin 0.6) and upright = (1 + torso's z-axis z) / 2; move =
 // tolerance(forward velocity of the centre of mass, [1, inf), margin 0.5, linear, 0.5); reward =
@@ -188,15 +175,35 @@ class WalkerWalk final : public Task {
 };
 
 }  // namespace
+
+void randomize_joints(const mjModel* m, mjData* d, UniformSource& rng) {
+  for (int j = 0; j < m->njnt; ++j) {
+    const int q = m->jnt_qposadr[j];
+    if (m->jnt_type[j] == mjJNT_FREE) {
+      double quat[4];
+      for (double& x : quat) x = normal(rng);
+      mju_normalize4(quat);
+      for (int i = 0; i < 4; ++i) d->qpos[q + 3 + i] = quat[i];
+    } else if (m->jnt_limited[j]) {
+      const double lo = m->jnt_range[2 * j], hi = m->jnt_range[2 * j + 1];
+      d->qpos[q] = lo + (hi - lo) * rng.uniform();
+    } else if (m->jnt_type[j] == mjJNT_HINGE) {
+      d->qpos[q] = M_PI * (2.0 * rng.uniform() - 1.0);
+    }
+  }
+}
+
 }  // namespace mujoco
 
-std::vector<std::string> mujoco_tasks() { return {"cartpole_swingup", "pendulum_swingup", "walker_walk"}; }
+std::vector<std::string> mujoco_tasks() { return {"cartpole_swingup", "pendulum_swingup", "walker_walk", "humanoid_stand", "humanoid_walk"}; }
 
 EnvPtr make_mujoco(const std::string& name, const MujocoOptions& opts, uint64_t seed) {
   std::unique_ptr<mujoco::Task> task;
   if (name == "cartpole_swingup") task = std::make_unique<mujoco::CartpoleSwingup>();
   if (name == "pendulum_swingup") task = std::make_unique<mujoco::PendulumSwingup>();
   if (name == "walker_walk") task = std::make_unique<mujoco::WalkerWalk>();
+  if (name == "humanoid_stand") task = mujoco::humanoid_task(0.0);
+  if (name == "humanoid_walk") task = mujoco::humanoid_task(1.0);
   if (!task) {
     std::string names;
     for (const auto& t : mujoco_tasks()) names += (names.empty() ? "mujoco_" : ", mujoco_") + t;
