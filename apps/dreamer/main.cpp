@@ -163,7 +163,9 @@ int run_eval(RunOptions& run, const std::string& logdir, const std::string& poli
       throw dreamer::Error("eval: --" + key + " has value '" + value + "', expected a non-negative integer");
     }
   }
-  auto result = dreamer::evaluate_checkpoint(logdir, episodes, seed, int(threads));
+  dreamer::set_threads(int(threads));
+  dreamer::seed_everything(seed);
+  auto result = dreamer::evaluate_checkpoint(logdir, episodes, seed);
   print_stats(result.task, policy, result.stats, json);
   return 0;
 }
@@ -188,7 +190,9 @@ int run_play(const std::string& logdir, const std::string& out, int episodes, ui
     frames.insert(frames.end(), image.rgb.begin(), image.rgb.end());
     ++count;
   };
-  auto result = dreamer::evaluate_checkpoint(logdir, episodes, seed, threads, on_frame);
+  dreamer::set_threads(threads);
+  dreamer::seed_everything(seed);
+  auto result = dreamer::evaluate_checkpoint(logdir, episodes, seed, on_frame);
   dreamer::write_gif(out, frames, count, height, width, 3, fps);
   if (json) {
     std::cout << nlohmann::json{{"task", result.task}, {"episodes", result.stats.episodes},

@@ -1,6 +1,10 @@
 // The env registry: "suite_task" names to wrapped envs.
 #include "dreamer/envs/registry.h"
 
+#include <cctype>
+#include <map>
+#include <mutex>
+
 #include "dreamer/envs/atari.h"
 #include "dreamer/envs/debug.h"
 #include "dreamer/envs/minatar.h"
@@ -15,6 +19,24 @@ std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
   return out;
+}
+
+// The suites the program registered, by name, with their task lists.
+struct UserSuite {
+  SuiteFactory factory;
+  std::vector<std::string> tasks;
+};
+std::mutex user_suites_mutex;
+std::map<std::string, UserSuite>& user_suites() {
+  static std::map<std::string, UserSuite> suites;
+  return suites;
+}
+
+// The registered suite `suite`, or an empty factory.
+SuiteFactory user_suite(const std::string& suite) {
+  std::lock_guard<std::mutex> lock(user_suites_mutex);
+  const auto it = user_suites().find(suite);
+  return it == user_suites().end() ? SuiteFactory() : it->second.factory;
 }
 
 void check_options(const EnvOptions& opts) {
@@ -35,6 +57,11 @@ const char* const kAtariHelp =
 /// The task itself, before the generic wrappers.
 EnvPtr make_base(const std::string& task, const std::string& suite, const std::string& name, const EnvOptions& opts,
                  uint64_t seed) {
+  if (SuiteFactory factory = user_suite(suite)) {
+    EnvPtr env = factory(name, opts, seed);
+    if (!env) throw Error("task '" + task + "': the suite '" + suite + "' made no env");
+    return env;
+  }
   if (suite == "minatar") {
     for (const auto& game : minatar_games())
       if (game == name) {
@@ -83,7 +110,21 @@ std::vector<std::string> available_tasks() {
   for (const auto& game : minatar_games()) tasks.push_back("minatar_" + game);
   for (const auto& t : debug_tasks()) tasks.push_back("debug_" + t);
   for (const auto& t : mujoco_tasks()) tasks.push_back("mujoco_" + t);
+  std::lock_guard<std::mutex> lock(user_suites_mutex);
+  for (const auto& [suite, entry] : user_suites())
+    for (const auto& t : entry.tasks) tasks.push_back(suite + "_" + t);
   return tasks;
+}
+
+void register_suite(const std::string& suite, SuiteFactory factory, std::vector<std::string> tasks) {
+  bool valid = !suite.empty();
+  for (const char c : suite) valid = valid && std::isalnum(static_cast<unsigned char>(c));
+  if (!valid) throw Error("register_suite: a suite name is letters and digits, without '_', got '" + suite + "'");
+  for (const char* builtin : {"minatar", "debug", "atari", "mujoco"})
+    if (suite == builtin) throw Error("register_suite: '" + suite + "' is a built-in suite");
+  if (!factory) throw Error("register_suite: the suite '" + suite + "' has no factory");
+  std::lock_guard<std::mutex> lock(user_suites_mutex);
+  user_suites()[suite] = UserSuite{std::move(factory), std::move(tasks)};
 }
 
 EnvPtr make_env(const std::string& task, const EnvOptions& opts, uint64_t seed, int index) {

@@ -1,6 +1,8 @@
 // The DreamerV2 agent: the world model and the actor-critic, their update, and the acting policy.
 #include "dreamer/model/agent.h"
 
+#include <unistd.h>
+
 #include "dreamer/core/runtime.h"
 
 namespace dreamer {
@@ -18,6 +20,32 @@ Metrics AgentImpl::train(const Batch& batch, PhaseClock* clock) {
   auto ac_metrics = ac->train(*wm, post, batch.is_terminal, clock);
   metrics.insert(ac_metrics.begin(), ac_metrics.end());
   return metrics;
+}
+
+// The agent, or dreamer::Error when the config's sizes do not fit this machine: checked before
+// training allocates gradients and Adam's moments (an internal error or the OOM killer otherwise).
+Agent make_agent(const Config& cfg, const ObsSpace& obs, const ActSpace& act) {
+  Agent agent{nullptr};
+  const std::string sizes = "rssm.deter " + std::to_string(cfg.rssm.deter) + ", rssm.hidden " +
+                            std::to_string(cfg.rssm.hidden) + ", rssm.stoch " + std::to_string(cfg.rssm.stoch) +
+                            ", encoder.cnn_depth " + std::to_string(cfg.encoder.cnn_depth);
+  try {
+    agent = Agent(cfg, obs, act);
+  } catch (const c10::Error& e) {
+    throw Error("cannot build the model of this config (" + sizes + "): " + e.what_without_backtrace());
+  } catch (const std::bad_alloc&) {
+    throw Error("the model of this config (" + sizes + ") does not fit in memory");
+  }
+  int64_t params = 0;
+  for (const auto& p : agent->parameters()) params += p.numel();
+  // Weights, gradients and Adam's two moments, float32.
+  const double need = double(params) * 4 * 4;
+  const double have = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGESIZE));
+  if (have > 0 && need > have)
+    throw Error("the model of this config has " + std::to_string(params) + " parameters: with their gradients and "
+                "Adam's moments " + std::to_string(int64_t(need / 1e9)) + " GB, more than this machine's " +
+                std::to_string(int64_t(have / 1e9)) + " GB (" + sizes + ")");
+  return agent;
 }
 
 PolicyState AgentImpl::initial_policy_state(int64_t n) {

@@ -12,6 +12,7 @@
 #include "dreamer/io/metrics.h"
 #include "dreamer/model/agent.h"
 #include "dreamer/replay/replay.h"
+#include "dreamer/run/acting.h"
 #include "dreamer/run/driver.h"
 #include "dreamer/run/openl_video.h"
 
@@ -63,26 +64,6 @@ struct EpisodeTracker {
   }
 };
 
-// Adapts the agent's batched policy to the driver: observations in, one Action per env out.
-Policy agent_policy(Agent& agent, PolicyState& state, PolicyMode mode) {
-  return [&agent, &state, mode](const uint8_t* obs, const std::vector<TimeStep>& steps, std::vector<Action>& actions) {
-    const auto& s = agent->obs_space;
-    const int64_t n = int64_t(steps.size());
-    auto obs_t = torch::from_blob(const_cast<uint8_t*>(obs), {n, s.height, s.width, s.channels}, torch::kUInt8);
-    auto is_first = torch::empty({n}, torch::kBool);
-    for (int64_t i = 0; i < n; ++i) is_first[i] = steps[size_t(i)].is_first;
-    auto action = agent->policy(obs_t, is_first, state, mode).to(torch::kCPU).contiguous();
-    actions.resize(size_t(n));
-    if (agent->act_space.discrete) {
-      auto index = action.argmax(-1);
-      for (int64_t i = 0; i < n; ++i) actions[size_t(i)].index = int(index[i].item<int64_t>());
-    } else {
-      const float* v = action.data_ptr<float>();
-      for (int64_t i = 0; i < n; ++i) actions[size_t(i)].values.assign(v + i * action.size(1), v + (i + 1) * action.size(1));
-    }
-  };
-}
-
 // Plays until `episodes` episodes have finished; each finished one goes to `on_episode`.
 ReturnStats play_episodes(Driver& driver, const Policy& policy, int episodes, const StepFn& on_step) {
   EpisodeTracker tracker(driver.envs().size());
@@ -106,32 +87,6 @@ BatchEnv make_batch(const Config& cfg, int count, int first_index, int threads) 
   return BatchEnv(std::move(envs), threads);
 }
 
-// The agent, or dreamer::Error when the config's sizes do not fit this machine: checked before
-// training allocates gradients and Adam's moments (an internal error or the OOM killer otherwise).
-Agent build_agent(const Config& cfg, const ObsSpace& obs, const ActSpace& act) {
-  Agent agent{nullptr};
-  const std::string sizes = "rssm.deter " + std::to_string(cfg.rssm.deter) + ", rssm.hidden " +
-                            std::to_string(cfg.rssm.hidden) + ", rssm.stoch " + std::to_string(cfg.rssm.stoch) +
-                            ", encoder.cnn_depth " + std::to_string(cfg.encoder.cnn_depth);
-  try {
-    agent = Agent(cfg, obs, act);
-  } catch (const c10::Error& e) {
-    throw Error("cannot build the model of this config (" + sizes + "): " + e.what_without_backtrace());
-  } catch (const std::bad_alloc&) {
-    throw Error("the model of this config (" + sizes + ") does not fit in memory");
-  }
-  int64_t params = 0;
-  for (const auto& p : agent->parameters()) params += p.numel();
-  // Weights, gradients and Adam's two moments, float32.
-  const double need = double(params) * 4 * 4;
-  const double have = double(sysconf(_SC_PHYS_PAGES)) * double(sysconf(_SC_PAGESIZE));
-  if (have > 0 && need > have)
-    throw Error("the model of this config has " + std::to_string(params) + " parameters: with their gradients and "
-                "Adam's moments " + std::to_string(int64_t(need / 1e9)) + " GB, more than this machine's " +
-                std::to_string(int64_t(have / 1e9)) + " GB (" + sizes + ")");
-  return agent;
-}
-
 // Index offset of evaluation envs, so their generators differ from the training envs'.
 constexpr int kEvalEnvIndex = 1 << 20;
 
@@ -145,7 +100,7 @@ void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<b
   BatchEnv eval_envs = make_batch(cfg, 1, kEvalEnvIndex, 0);
   int threads = set_threads(cfg.threads);
   seed_everything(uint64_t(cfg.seed));
-  Agent agent = build_agent(cfg, envs.obs_space(), envs.act_space());
+  Agent agent = make_agent(cfg, envs.obs_space(), envs.act_space());
   agent->to(device);
   const RunLock lock(cfg.logdir);  // held until train returns; a second process is refused
   const bool resuming = prepare_logdir(cfg.logdir, rc.yaml);
@@ -309,28 +264,17 @@ void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<b
   emit(stopping() ? "stopped" : "done", {});
 }
 
-CheckpointEval evaluate_checkpoint(const std::string& logdir, int episodes, uint64_t seed, int threads,
-                                   const FrameFn& on_frame) {
-  const fs::path ckpt = fs::path(logdir) / "checkpoint.pt";
-  if (!fs::exists(fs::path(logdir) / "config.yaml")) throw Error("logdir '" + logdir + "' holds no run (no config.yaml)");
-  if (!fs::exists(ckpt)) throw Error("logdir '" + logdir + "' holds no checkpoint.pt yet");
+CheckpointEval evaluate_checkpoint(const std::string& logdir, int episodes, uint64_t seed, const FrameFn& on_frame) {
   if (episodes < 1) throw Error("eval: episodes must be at least 1, got " + std::to_string(episodes));
-  auto rc = read_run_config(logdir);
-  const Config& cfg = rc.config;
-  set_threads(threads);
-  seed_everything(seed);
+  LoadedAgent agent = load_agent(logdir);
+  const Config& cfg = agent.config();
   BatchEnv envs = make_batch(cfg, 1, kEvalEnvIndex + int(seed % 1000), 0);
-  Agent agent = build_agent(cfg, envs.obs_space(), envs.act_space());
-  CheckpointParts parts;
-  parts.modules = {{"agent", agent.get()}};
-  load_checkpoint(ckpt.string(), parts);
-  agent->to(parse_device(cfg.device));
-  agent->eval();
   Driver driver(envs);
-  PolicyState state = agent->initial_policy_state(1);
   StepFn show;
   if (on_frame) show = [&](int env, const uint8_t*, const float*, const TimeStep&) { on_frame(envs.env(env).render()); };
-  return {cfg.task, play_episodes(driver, agent_policy(agent, state, PolicyMode::eval), episodes, show)};
+  PolicyState state = agent.agent()->initial_policy_state(1);
+  const Policy greedy = agent_policy(agent.agent(), state, PolicyMode::eval);
+  return {cfg.task, play_episodes(driver, greedy, episodes, show)};
 }
 
 }  // namespace dreamer

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,24 @@ EnvPtr make_env(const std::string& task, const EnvOptions& opts, uint64_t seed, 
 /// `count` envs of one task with indices 0..count-1, e.g. for a BatchEnv. Throws like make_env, or for count < 1.
 std::vector<EnvPtr> make_envs(const std::string& task, const EnvOptions& opts, uint64_t seed, int count);
 
-/// Every task name make_env accepts in this build, without the atari_<game> tasks (they depend on the ROMs).
+/// Every task name make_env accepts in this build, without the atari_<game> tasks (they depend on the ROMs), and with
+/// the tasks registered suites list.
 std::vector<std::string> available_tasks();
+
+/// Makes the task `name` (the part of "suite_name" after the suite) of a suite the program adds, its generators
+/// seeded from `seed` (make_env's env_seed of seed and index). make_env applies the generic wrappers (action repeat,
+/// reward transform, time limit, one-hot actions) around it; the options it reads itself are its own choice.
+using SuiteFactory = std::function<EnvPtr(const std::string& name, const EnvOptions& opts, uint64_t seed)>;
+
+/// Adds the suite `suite` (letters, digits, no '_'): from now on make_env("<suite>_<name>", ...) calls `factory`,
+/// and with it `dreamer train`, eval and play of a run whose config.task names it, in this process. `tasks` (the
+/// names without the suite) are listed by available_tasks(). Registering a suite again replaces it. Throws
+/// dreamer::Error for a bad name or a built-in suite (minatar, debug, atari, mujoco). Thread-safe.
+///
+///   dreamer::register_suite("grid", [](const std::string& name, const dreamer::EnvOptions&, uint64_t seed) {
+///     return std::make_unique<MyGridEnv>(name, seed);
+///   }, {"small", "large"});
+///   auto env = dreamer::make_env("grid_small", {}, /*seed=*/0, /*index=*/0);
+void register_suite(const std::string& suite, SuiteFactory factory, std::vector<std::string> tasks = {});
 
 }  // namespace dreamer

@@ -44,4 +44,9 @@ struct AgentImpl : torch::nn::Module {
 };
 TORCH_MODULE(Agent);
 
+/// The agent of `cfg` for these spaces. Throws dreamer::Error when LibTorch cannot build the config's sizes, or when
+/// the weights, their gradients and Adam's moments would not fit in the machine's memory (checked before training
+/// allocates them: an internal error or the OOM killer otherwise).
+Agent make_agent(const Config& cfg, const ObsSpace& obs, const ActSpace& act);
+
 }  // namespace dreamer

@@ -48,10 +48,10 @@ struct CheckpointEval {
 /// Receives each frame the evaluation env shows (its render(): the reset, then every step).
 using FrameFn = std::function<void(const Image&)>;
 
-/// Plays `episodes` episodes with the greedy policy of the run in `logdir` (its config.yaml and
-/// checkpoint.pt), on an env seeded from `seed`; `on_frame` (optional) sees every frame, for
-/// `dreamer play`. Throws dreamer::Error when the logdir holds no run.
-CheckpointEval evaluate_checkpoint(const std::string& logdir, int episodes, uint64_t seed, int threads = 0,
+/// Plays `episodes` episodes with the greedy policy of the run in `logdir` (load_agent), on an env seeded from
+/// `seed`; `on_frame` (optional) sees every frame, for `dreamer play`. Threads and LibTorch's seed are the
+/// caller's. Throws dreamer::Error when the logdir holds no run.
+CheckpointEval evaluate_checkpoint(const std::string& logdir, int episodes, uint64_t seed,
                                    const FrameFn& on_frame = nullptr);
 
 }  // namespace dreamer
