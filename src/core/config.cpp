@@ -1,5 +1,6 @@
 // Config resolution: defaults + presets + `--key.sub value` overrides, checked and mapped onto structs.
 #include "dreamer/core/config.h"
+#include "dreamer/core/resources.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -440,7 +441,7 @@ ResolvedConfig yaml_errors_named(const std::string& path, const std::function<Re
 
 std::string default_configs_path() {
   if (const char* env = std::getenv("DREAMER_CONFIGS")) return env;
-  return std::string(DREAMER_SOURCE_DIR) + "/configs/configs.yaml";
+  return shipped_file("configs/configs.yaml");
 }
 
 // Applies the presets named in `presets` in order. With `pixels`, each preset's `pixel_tasks` block

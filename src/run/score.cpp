@@ -13,13 +13,14 @@
 #include <set>
 
 #include "dreamer/core/error.h"
+#include "dreamer/core/resources.h"
 
 namespace dreamer {
 namespace fs = std::filesystem;
 
 std::string default_atari_baselines_path() {
   if (const char* dir = std::getenv("DREAMER_DATA")) return std::string(dir) + "/atari_baselines.json";
-  return std::string(DREAMER_SOURCE_DIR) + "/data/atari_baselines.json";
+  return shipped_file("data/atari_baselines.json");
 }
 
 AtariBaselines load_atari_baselines(const std::string& path) {

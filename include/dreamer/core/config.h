@@ -193,7 +193,7 @@ ResolvedConfig load_stored_config(const std::string& stored_path, const std::str
 /// Parses a full config from YAML text, as written to config.yaml (every key must be present).
 ResolvedConfig parse_config(const std::string& yaml_text);
 
-/// The configs.yaml shipped with the source tree, or $DREAMER_CONFIGS when set.
+/// $DREAMER_CONFIGS when set, else the shipped configs/configs.yaml (shipped_file: the source tree's or the installed).
 std::string default_configs_path();
 
 }  // namespace dreamer

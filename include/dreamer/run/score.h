@@ -21,7 +21,7 @@ using AtariBaselines = std::map<std::string, AtariBaseline>;  // by game, e.g. "
 /// Reads `{game: {random, human_gamer, human_record, <agent>: score ...}}` (data/atari_baselines.json).
 /// Throws dreamer::Error naming the file and the game on a missing or non-numeric field.
 AtariBaselines load_atari_baselines(const std::string& path);
-/// data/atari_baselines.json of the source tree (or $DREAMER_DATA/atari_baselines.json).
+/// $DREAMER_DATA/atari_baselines.json when set, else the shipped data/atari_baselines.json (shipped_file).
 std::string default_atari_baselines_path();
 
 /// A published agent's per-game scores: an agent column of the baselines (e.g.
