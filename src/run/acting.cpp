@@ -44,21 +44,21 @@ LoadedAgent::LoadedAgent(Agent agent, Config config) : agent_(std::move(agent)),
 
 void LoadedAgent::reset() { envs_ = 0; }
 
-Action LoadedAgent::act(const uint8_t* obs, bool greedy) { return act(obs, {envs_ == 0}, greedy).front(); }
+Action LoadedAgent::act(const uint8_t* obs, bool greedy) { return act(obs, std::vector<bool>{false}, greedy).front(); }
 
 std::vector<Action> LoadedAgent::act(const uint8_t* obs, const std::vector<bool>& is_first, bool greedy) {
   const int64_t n = int64_t(is_first.size());
   if (n < 1) throw Error("LoadedAgent::act: no envs (is_first is empty)");
-  if (envs_ == 0) {
+  std::vector<bool> first = is_first;
+  if (envs_ == 0) {  // after reset(): a fresh state for n envs, each starting an episode
     state_ = agent_->initial_policy_state(n);
     envs_ = n;
-    std::vector<bool> all(is_first.size(), true);
-    return policy_actions(agent_, state_, greedy ? PolicyMode::eval : PolicyMode::train, obs, all);
-  }
-  if (n != envs_)
+    first.assign(first.size(), true);
+  } else if (n != envs_) {
     throw Error("LoadedAgent::act: " + std::to_string(n) + " envs, but the state holds " + std::to_string(envs_) +
                 "; call reset() to change the number of envs");
-  return policy_actions(agent_, state_, greedy ? PolicyMode::eval : PolicyMode::train, obs, is_first);
+  }
+  return policy_actions(agent_, state_, greedy ? PolicyMode::eval : PolicyMode::train, obs, first);
 }
 
 LoadedAgent load_agent(const std::string& logdir, const std::string& device) {
