@@ -73,9 +73,11 @@ int main(int argc, char** argv) {
     const std::string frames = argc > 2 ? argv[2] : "20000";
     dreamer::ResolvedConfig rc = dreamer::load_config(dreamer::default_configs_path(), {"debug"},
         {{"task", "chase_grid"}, {"logdir", argv[1]}, {"steps", frames}, {"time_limit", "0"}, {"threads", "1"}});
-    dreamer::train(rc, [](const dreamer::Progress& p) {
+    dreamer::TrainHooks hooks;
+    hooks.report = [](const dreamer::Progress& p) {
       if (p.has_eval && p.phase == "train") std::printf("%lld frames: eval return %.2f\n", (long long)p.step, p.eval_return);
-    });
+    };
+    dreamer::train(rc, hooks);
 
     // The trained agent acting in our own loop.
     dreamer::LoadedAgent agent = dreamer::load_agent(argv[1]);

@@ -1,14 +1,19 @@
-// Shared test fixtures: configs from the shipped presets and a synthetic moving-square data set.
+// Shared test fixtures: configs from the shipped presets, a synthetic moving-square data set, scratch
+// directories and files, and the text of a thrown error.
 #pragma once
 
 #include <torch/torch.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "dreamer/core/config.h"
 #include "dreamer/model/world_model.h"
+#include "envs/error_text.h"
 
 namespace dreamer::testing {
 
@@ -48,7 +53,36 @@ inline Batch moving_square(int64_t B, int64_t T, int64_t size = 10, int64_t acti
   return {image, action, reward, is_first, torch::zeros({B, T}, torch::kBool)};
 }
 
-inline ObsSpace square_space(int size = 10) { return {size, size, 1, 1}; }
-inline ActSpace square_actions(int n = 3) { return {true, n, -1.0f, 1.0f}; }
+inline ObsSpace square_space(int size = 10);
+inline ActSpace square_actions(int n = 3);
+
+/// A world model of `cfg` for the moving square, its weights drawn under `seed`.
+inline WorldModel make_model(const Config& cfg, uint64_t seed) {
+  torch::manual_seed(seed);
+  return WorldModel(cfg, square_space(), square_actions());
+}
+
+/// A fresh directory under the system's temporary directory, removed at scope exit.
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& name) : path(std::filesystem::temp_directory_path() / ("dreamer_test_" + name)) {
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string operator/(const std::string& f) const { return (path / f).string(); }
+};
+
+inline std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+inline void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+inline ObsSpace square_space(int size) { return {size, size, 1, 1}; }
+inline ActSpace square_actions(int n) { return {true, n, -1.0f, 1.0f}; }
 
 }  // namespace dreamer::testing

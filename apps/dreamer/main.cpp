@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -119,7 +120,23 @@ int run_train(RunOptions& run) {
   if (rc.config.precision == 16)
     fmt::print(stderr, "note: precision 16 (bfloat16) is experimental: its learning was compared with float32 on "
                        "minatar_breakout only, with a few seeds (docs/PERFORMANCE.md)\n");
-  dreamer::train(rc, [tty](const dreamer::Progress& p) { print_progress(p, tty); }, &g_stop);
+  // Threads and seeds are the program's: `threads: 0` follows the load, taking every core other processes leave
+  // free, looked at every 2 s between collection steps.
+  int threads = dreamer::set_threads(rc.config.threads);
+  dreamer::seed_everything(uint64_t(rc.config.seed));
+  dreamer::ThreadGovernor governor;
+  governor.update();
+  auto last_governed = std::chrono::steady_clock::now();
+  dreamer::TrainHooks hooks;
+  hooks.report = [tty](const dreamer::Progress& p) { print_progress(p, tty); };
+  hooks.stop = &g_stop;
+  if (rc.config.threads == 0)
+    hooks.tick = [&] {
+      if (std::chrono::steady_clock::now() - last_governed < std::chrono::seconds(2)) return;
+      last_governed = std::chrono::steady_clock::now();
+      if (const int want = governor.update(); want != threads) threads = dreamer::set_threads(want);
+    };
+  dreamer::train(rc, hooks);
   if (g_stop) {
     fmt::print(stderr, "stopped: checkpoint saved in {}; run the same command to resume\n", rc.config.logdir);
     return 128 + g_signal.load();
@@ -437,7 +454,7 @@ int main(int argc, char** argv) {
   dreamer::UpdateBenchOptions update_opts;
   bench->add_flag("--envs", bench_envs, "Environment steps per second per core, random policy");
   bench->add_flag("--model", bench_model, "Milliseconds per training update and per policy step, per preset");
-  bench->add_option("--presets", update_opts.presets, "Presets for --model")->delimiter(',');
+  bench->add_option("--configs,--presets", update_opts.presets, "Presets for --model (configs.yaml names)")->delimiter(',');
   bench->add_option("--repeats", update_opts.repeats, "Timed updates per variant (medians reported)");
   bench->add_option("--threads", update_opts.threads, "Intra-op threads for the updates (0 = all cores)");
   bench->add_option("--precision", update_opts.precision, "Override the presets' precision: 32 or 16");

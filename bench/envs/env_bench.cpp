@@ -3,7 +3,7 @@
 
 #include <chrono>
 
-#include "dreamer/envs/random.h"
+#include "dreamer/envs/driver.h"
 
 namespace dreamer {
 
@@ -15,13 +15,7 @@ EnvBenchResult bench_env(const std::string& task, const EnvOptions& opts, double
   Xoshiro256 rng(1);
   std::vector<Action> actions(kActions);
   const ActSpace& space = env->act_space();
-  for (Action& a : actions) {
-    if (space.discrete) {
-      a.index = int(rng.below(uint32_t(space.n)));
-    } else {
-      for (int i = 0; i < space.n; ++i) a.values.push_back(float(space.low + (space.high - space.low) * rng.uniform()));
-    }
-  }
+  for (Action& a : actions) random_action(space, rng, a);  // as the driver gives them: one-hot values
   std::vector<uint8_t> obs(size_t(env->obs_space().size()));
 
   EnvBenchResult result;

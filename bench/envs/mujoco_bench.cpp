@@ -4,7 +4,7 @@
 #include <chrono>
 
 #include "dreamer/envs/mujoco.h"
-#include "dreamer/envs/random.h"
+#include "dreamer/envs/driver.h"
 
 namespace dreamer {
 
@@ -16,8 +16,7 @@ std::vector<MujocoBenchResult> bench_mujoco(double seconds) {
     std::vector<uint8_t> obs(size_t(env->obs_space().size()));
     Xoshiro256 rng(1);
     std::vector<Action> actions(4096);  // drawn in advance: the generator is not measured
-    for (Action& a : actions)
-      for (int i = 0; i < env->act_space().n; ++i) a.values.push_back(float(2.0 * rng.uniform() - 1.0));
+    for (Action& a : actions) random_action(env->act_space(), rng, a);
     env->reset(obs.data());
     Clock::duration physics{}, rendering{};
     MujocoBenchResult r;

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "dreamer/core/config.h"
-#include "dreamer/envs/env.h"
+#include "dreamer/core/spaces.h"
 
 namespace dreamer {
 

@@ -1,11 +1,8 @@
-// Random-policy evaluation: episode return and length statistics.
+// Playing episodes and summarising them: the episode tracker, play_episodes, and the random-policy baseline.
 #include "dreamer/envs/evaluate.h"
 
 #include <cmath>
 #include <tuple>
-#include <vector>
-
-#include "dreamer/envs/random.h"
 
 namespace dreamer {
 
@@ -33,37 +30,43 @@ ReturnStats summarize_episodes(const std::vector<double>& returns, const std::ve
   return stats;
 }
 
-ReturnStats evaluate_random(const std::string& task, const EnvOptions& opts, int episodes, uint64_t seed) {
-  if (episodes < 1) throw Error("evaluate_random: episodes must be >= 1, got " + std::to_string(episodes));
-  EnvPtr env = make_env(task, opts, seed, 0);
-  return evaluate_random(*env, episodes, seed);
+EpisodeTracker::EpisodeTracker(int envs) : ongoing_(size_t(envs)) {}
+
+std::optional<EpisodeResult> EpisodeTracker::add(int env, const TimeStep& ts) {
+  EpisodeResult& episode = ongoing_.at(size_t(env));
+  if (ts.is_first) {
+    episode = {};
+    return std::nullopt;
+  }
+  episode.ret += ts.reward;
+  episode.length += 1;
+  if (ts.is_last) return episode;
+  return std::nullopt;
 }
 
-ReturnStats evaluate_random(Env& env, int episodes, uint64_t seed) {
-  if (episodes < 1) throw Error("evaluate_random: episodes must be >= 1, got " + std::to_string(episodes));
-  const ActSpace& space = env.act_space();
-  Xoshiro256 policy(env_seed(seed, -1));  // a stream apart from every env's
-  std::vector<uint8_t> obs(size_t(env.obs_space().size()));
-  Action action;
-  if (!space.discrete) action.values.resize(size_t(space.n));
+ReturnStats play_episodes(Driver& driver, const Policy& policy, int episodes, const StepFn& on_step) {
+  if (episodes < 1) throw Error("play_episodes: episodes must be >= 1, got " + std::to_string(episodes));
+  EpisodeTracker tracker(driver.envs().size());
   std::vector<double> returns, lengths;
-  for (int ep = 0; ep < episodes; ++ep) {
-    TimeStep ts = env.reset(obs.data());
-    double ret = 0;
-    int64_t length = 0;
-    while (!ts.is_last) {
-      if (space.discrete)
-        action.index = int(policy.below(uint32_t(space.n)));
-      else
-        for (float& v : action.values) v = space.low + float(policy.uniform()) * (space.high - space.low);
-      ts = env.step(action, obs.data());
-      ret += ts.reward;
-      ++length;
+  auto step = [&](int env, const uint8_t* obs, const float* action, const TimeStep& ts) {
+    if (on_step) on_step(env, obs, action, ts);
+    const auto episode = tracker.add(env, ts);
+    if (episode && int(returns.size()) < episodes) {
+      returns.push_back(episode->ret);
+      lengths.push_back(double(episode->length));
     }
-    returns.push_back(ret);
-    lengths.push_back(double(length));
-  }
+  };
+  while (int(returns.size()) < episodes) driver.step(policy, step);
   return summarize_episodes(returns, lengths);
+}
+
+ReturnStats evaluate_random(const std::string& task, const EnvOptions& opts, int episodes, uint64_t seed) {
+  if (episodes < 1) throw Error("evaluate_random: episodes must be >= 1, got " + std::to_string(episodes));
+  std::vector<EnvPtr> env;
+  env.push_back(make_env(task, opts, seed, 0));
+  BatchEnv envs(std::move(env), /*threads=*/0);
+  Driver driver(envs);
+  return play_episodes(driver, random_policy(envs.act_space(), env_seed(seed, -1)), episodes);
 }
 
 }  // namespace dreamer

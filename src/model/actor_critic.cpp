@@ -4,8 +4,8 @@
 
 #include "dreamer/core/error.h"
 #include "dreamer/core/stack_fields.h"
-#include "dreamer/nets/batched_weight_grads.h"
 #include "dreamer/nets/dist.h"
+#include "nets/fast/batched_weight_grads.h"
 
 namespace dreamer {
 namespace {
@@ -138,7 +138,8 @@ double ActorCriticImpl::dynamics_mix() const {
 
 Imagination ActorCriticImpl::imagine(WorldModelImpl& wm, const RSSMState& start, const torch::Tensor& is_terminal,
                                      bool grad) {
-  // The actor's layers, applied once per imagined step, take their weight gradients in one product.
+  // Speed-up (nets/fast): the actor's layers, applied once per imagined step, take their weight gradients in one
+  // product.
   // The scope starts before grad mode is set for the rollout: the actor records a graph either way.
   std::vector<torch::nn::Linear> actor_layers;
   for (const auto& m : actor->modules(/*include_self=*/false))

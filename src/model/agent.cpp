@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include "dreamer/core/error.h"
 #include "dreamer/core/runtime.h"
 
 namespace dreamer {
@@ -22,8 +23,6 @@ Metrics AgentImpl::train(const Batch& batch, PhaseClock* clock) {
   return metrics;
 }
 
-// The agent, or dreamer::Error when the config's sizes do not fit this machine: checked before
-// training allocates gradients and Adam's moments (an internal error or the OOM killer otherwise).
 Agent make_agent(const Config& cfg, const ObsSpace& obs, const ActSpace& act) {
   Agent agent{nullptr};
   const std::string sizes = "rssm.deter " + std::to_string(cfg.rssm.deter) + ", rssm.hidden " +

@@ -1,10 +1,9 @@
 // The recurrent state-space model (paper section 2.1): GRU deterministic state + stochastic latents.
 #include "dreamer/model/rssm.h"
 
-#include "dreamer/core/runtime.h"
 #include "dreamer/core/stack_fields.h"
-#include "dreamer/nets/batched_weight_grads.h"
 #include "dreamer/nets/dist.h"
+#include "nets/fast/batched_weight_grads.h"
 
 namespace dreamer {
 
@@ -133,21 +132,18 @@ std::pair<RSSMState, RSSMState> RSSMImpl::observe(const torch::Tensor& embed, co
   TORCH_CHECK(action.size(0) == B && action.size(1) == T && is_first.size(0) == B && is_first.size(1) == T,
               "RSSM::observe: batch and time of embed, action and is_first differ");
   RSSMState prev = state ? *state : initial(B, embed.device());
-  const bool batch_priors = kernels() == Kernels::fast;
-  std::vector<RSSMState> posts, priors;
+  std::vector<RSSMState> posts;
   posts.reserve(T);
-  // The filter's layers take their weight gradients over all T steps in one product each.
+  // Speed-up (nets/fast): the filter's layers take their weight gradients over all T steps in one product each.
   BatchedWeightGrads over_steps({img_in->linear, cell->linear, obs_out->linear, obs_dist});
   for (int64_t t = 0; t < T; ++t) {
     auto [last, last_action] = reset_where_first(prev, action.select(1, t), is_first.select(1, t));
-    auto deter = img_deter(last, last_action);
-    posts.push_back(posterior(deter, embed.select(1, t), /*sample=*/true));
-    if (!batch_priors) priors.push_back(prior(deter, /*sample=*/false));
+    posts.push_back(posterior(img_deter(last, last_action), embed.select(1, t), /*sample=*/true));
     prev = posts.back();
   }
   auto post = RSSMState::stack(posts, 1);
-  if (batch_priors) return {post, prior(post.deter, /*sample=*/false)};
-  return {post, RSSMState::stack(priors, 1)};
+  // The prior of each step depends on its deterministic state alone: all T at once.
+  return {post, prior(post.deter, /*sample=*/false)};
 }
 
 RSSMState RSSMImpl::imagine(const torch::Tensor& action, const RSSMState& state) {

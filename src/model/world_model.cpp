@@ -5,12 +5,6 @@
 
 namespace dreamer {
 
-Batch Batch::to(torch::Device device) const {
-  return {image.to(device), action.to(device), reward.to(device), is_first.to(device), is_terminal.to(device)};
-}
-
-int64_t action_dim(const ActSpace& space) { return space.n; }
-
 torch::Tensor transform_reward(const torch::Tensor& reward, const std::string& clip_rewards) {
   if (clip_rewards == "tanh") return torch::tanh(reward);
   if (clip_rewards == "sign") return torch::sign(reward);

@@ -3,7 +3,7 @@
 
 #include "dreamer/core/error.h"
 #include "dreamer/core/runtime.h"
-#include "dreamer/nets/conv_transpose.h"
+#include "nets/fast/fast.h"
 
 namespace dreamer {
 namespace {
@@ -114,21 +114,12 @@ torch::Tensor DecoderImpl::forward(const torch::Tensor& feat) {
   auto batch = feat.sizes().slice(0, feat.dim() - 1).vec();
   batch.insert(batch.end(), {space_.height, space_.width, space_.channels});
   if (mlp) return mlp(feat).reshape(batch);
-  const bool fast = kernels() == Kernels::fast;
   auto x = apply_linear(convin, feat).reshape({-1, in_channels_, 1, 1});
   const size_t n = deconvs->size();
   for (size_t i = 0; i < n; ++i) {
     auto& deconv = *deconvs[i]->as<torch::nn::ConvTranspose2dImpl>();
-    if (!fast) {
-      x = deconv.forward(x);
-    } else if (i == 0) {
-      // Channels-last from here on, with the layout fixes in conv_transpose.cpp: the decoder's
-      // forward 1.22-1.26x, backward 1.17-1.22x faster (docs/PERFORMANCE.md, session 7).
-      x = conv_transpose2d_from_1x1(x.flatten(1), deconv.weight, deconv.bias)
-              .contiguous(torch::MemoryFormat::ChannelsLast);
-    } else {
-      x = conv_transpose2d_via_conv(x, deconv.weight, deconv.bias, deconv.options.stride()->at(0));
-    }
+    auto y = fast::conv_transpose(deconv, x, /*from_1x1=*/i == 0);
+    x = y ? *y : deconv.forward(x);
     if (i + 1 == n) break;
     if (!norms->is_empty()) {
       auto norm = torch::nn::LayerNorm(norms->ptr<torch::nn::LayerNormImpl>(i));

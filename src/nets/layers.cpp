@@ -1,11 +1,8 @@
 // Dense building blocks: activations by name, Dense (linear + norm + activation) and MLP.
 #include "dreamer/nets/layers.h"
 
-#include <ATen/autocast_mode.h>
-
 #include "dreamer/core/error.h"
-#include "dreamer/core/runtime.h"
-#include "dreamer/nets/batched_weight_grads.h"
+#include "nets/fast/fast.h"
 
 namespace dreamer {
 
@@ -30,29 +27,12 @@ torch::Tensor apply_act(Act act, const torch::Tensor& x) {
 }
 
 torch::Tensor linear_rows(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
-  if (const auto* layer = BatchedWeightGrads::find(weight); layer && x.dim() == 2)
-    return BatchedWeightGrads::linear(*layer, x);
-  // addmv is not among autocast's ops: only when the dtypes already agree.
-  if (kernels() == Kernels::fast && x.dim() == 2 && x.size(0) == 1 && bias.defined() &&
-      x.scalar_type() == weight.scalar_type() && bias.scalar_type() == weight.scalar_type())
-    return torch::addmv(bias, weight, x[0]).unsqueeze(0);
+  if (auto y = fast::linear_rows(x, weight, bias)) return *y;
   return torch::nn::functional::linear(x, weight, bias);
 }
 
 torch::Tensor apply_linear(torch::nn::Linear& layer, const torch::Tensor& x, const OneHotInput& onehot) {
-  // When the gather beats the dense product (session 6 host: family 6 model 167 with AMX, [M, 1224] -> 200 and
-  // [M, 1624] -> 600 with 32 x 32 one-hot latents, docs/PERFORMANCE.md): on one thread from ~64
-  // rows on (800 rows: 1.99 vs 2.59 ms, 6.8 vs 8.9 ms), never on two threads (800 rows: 1.68 vs
-  // 1.48 ms, 5.1 vs 4.8 ms), and never for a few rows (one row, acting: 95 vs 11 us), where the
-  // transposed copy of the weight it makes on every call dominates. Below ~256 one-hot inputs
-  // (the debug preset's 8 x 8 latents) the dense product was as fast. Under bf16 autocast the dense
-  // product runs on bf16 matrix units and beats the float32 gather.
-  constexpr int64_t kMinOneHotWidth = 256, kMinRows = 64;
-  const bool autocast = at::autocast::is_cpu_enabled() || at::autocast::is_enabled();
-  if (onehot.width() >= kMinOneHotWidth && kernels() == Kernels::fast && !autocast && !x.requires_grad() &&
-      x.scalar_type() == torch::kFloat32 && x.is_cpu() && layer->weight.is_cpu() && at::get_num_threads() == 1 &&
-      x.numel() >= kMinRows * x.size(-1))
-    return onehot_linear(x, onehot, layer->weight, layer->bias);
+  if (auto y = fast::onehot_linear_where_faster(x, onehot, layer->weight, layer->bias)) return *y;
   return linear_rows(x, layer->weight, layer->bias);
 }
 

@@ -1,6 +1,7 @@
 // Acting with a trained agent: the policy's actions as envs take them, and a run's agent loaded to act.
 #include "dreamer/run/acting.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "dreamer/core/runtime.h"
@@ -19,15 +20,15 @@ std::vector<Action> policy_actions(Agent& agent, PolicyState& state, PolicyMode 
   auto obs_t = torch::from_blob(const_cast<uint8_t*>(obs), {n, s.height, s.width, s.channels}, torch::kUInt8);
   auto first = torch::empty({n}, torch::kBool);
   for (int64_t i = 0; i < n; ++i) first[i] = bool(is_first[size_t(i)]);
-  auto action = agent->policy(obs_t, first, state, mode).to(torch::kCPU).contiguous();
+  auto action = agent->policy(obs_t, first, state, mode).to(torch::kCPU, torch::kFloat32).contiguous();
+  // The vector the model produced goes to the env and to replay as it is; a discrete action's index is its 1.
+  const float* v = action.data_ptr<float>();
+  const int64_t a = action.size(1);
   std::vector<Action> actions(static_cast<size_t>(n));
-  if (agent->act_space.discrete) {
-    auto index = action.argmax(-1);
-    for (int64_t i = 0; i < n; ++i) actions[size_t(i)].index = int(index[i].item<int64_t>());
-  } else {
-    const float* v = action.data_ptr<float>();
-    const int64_t a = action.size(1);
-    for (int64_t i = 0; i < n; ++i) actions[size_t(i)].values.assign(v + i * a, v + (i + 1) * a);
+  for (int64_t i = 0; i < n; ++i) {
+    Action& out = actions[size_t(i)];
+    out.values.assign(v + i * a, v + (i + 1) * a);
+    if (agent->act_space.discrete) out.index = int(std::max_element(out.values.begin(), out.values.end()) - out.values.begin());
   }
   return actions;
 }

@@ -1,10 +1,9 @@
-// The runs behind `dreamer train` and `dreamer eval`: collect, learn from replay, evaluate, log, checkpoint.
+// The runs behind `dreamer train`, `eval` and `play`: the Trainer of the paper's Algorithm 1, and a checkpoint played.
 #include "dreamer/run/train.h"
-
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 
 #include "dreamer/core/error.h"
 #include "dreamer/core/runtime.h"
@@ -13,7 +12,6 @@
 #include "dreamer/model/agent.h"
 #include "dreamer/replay/replay.h"
 #include "dreamer/run/acting.h"
-#include "dreamer/run/driver.h"
 #include "dreamer/run/openl_video.h"
 
 namespace fs = std::filesystem;
@@ -43,44 +41,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// Episode returns and lengths of finished episodes, per env.
-struct EpisodeTracker {
-  std::vector<double> returns;
-  std::vector<int64_t> lengths;
-
-  explicit EpisodeTracker(int envs) : returns(size_t(envs), 0.0), lengths(size_t(envs), 0) {}
-  // Returns true when `ts` ends an episode; then `ret` and `len` hold it.
-  bool add(int env, const TimeStep& ts, double& ret, int64_t& len) {
-    if (ts.is_first) {
-      returns[size_t(env)] = 0;
-      lengths[size_t(env)] = 0;
-      return false;
-    }
-    returns[size_t(env)] += ts.reward;
-    lengths[size_t(env)] += 1;
-    ret = returns[size_t(env)];
-    len = lengths[size_t(env)];
-    return ts.is_last;
-  }
-};
-
-// Plays until `episodes` episodes have finished; each finished one goes to `on_episode`.
-ReturnStats play_episodes(Driver& driver, const Policy& policy, int episodes, const StepFn& on_step) {
-  EpisodeTracker tracker(driver.envs().size());
-  std::vector<double> returns, lengths;
-  auto step = [&](int env, const uint8_t* obs, const float* action, const TimeStep& ts) {
-    if (on_step) on_step(env, obs, action, ts);
-    double ret = 0;
-    int64_t len = 0;
-    if (tracker.add(env, ts, ret, len) && int(returns.size()) < episodes) {
-      returns.push_back(ret);
-      lengths.push_back(double(len));
-    }
-  };
-  while (int(returns.size()) < episodes) driver.step(policy, step);
-  return summarize_episodes(returns, lengths);
-}
-
 BatchEnv make_batch(const Config& cfg, int count, int first_index, int threads) {
   std::vector<EnvPtr> envs;
   for (int i = 0; i < count; ++i) envs.push_back(make_env(cfg.task, env_options(cfg), uint64_t(cfg.seed), first_index + i));
@@ -90,179 +50,230 @@ BatchEnv make_batch(const Config& cfg, int count, int first_index, int threads) 
 // Index offset of evaluation envs, so their generators differ from the training envs'.
 constexpr int kEvalEnvIndex = 1 << 20;
 
-}  // namespace
+// One training run, as the paper's Algorithm 1: the dataset D seeded with random episodes, then in turn
+// environment interaction with the policy (into D) and updates from sequences drawn from D: the world
+// model, then the actor and critic in imagination from its posterior states. Around it: evaluation,
+// logs and checkpoints, each on its own schedule of environment frames.
+class Trainer {
+ public:
+  Trainer(const ResolvedConfig& rc, const TrainHooks& hooks);
+  void run();
 
-void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<bool>* stop) {
-  const Config& cfg = rc.config;
-  // Build everything that can fail on bad input before touching the logdir.
-  const auto device = parse_device(cfg.device);
-  BatchEnv envs = make_batch(cfg, cfg.envs, 0, cfg.envs_parallel);
-  BatchEnv eval_envs = make_batch(cfg, 1, kEvalEnvIndex, 0);
-  int threads = set_threads(cfg.threads);
-  seed_everything(uint64_t(cfg.seed));
-  Agent agent = make_agent(cfg, envs.obs_space(), envs.act_space());
-  agent->to(device);
-  const RunLock lock(cfg.logdir);  // held until train returns; a second process is refused
-  const bool resuming = prepare_logdir(cfg.logdir, rc.yaml);
+ private:
+  // Algorithm 1.
+  void prefill();                      // random episodes into D until it holds cfg.prefill agent steps
+  int64_t collect(const Policy& policy);  // one step of every env with `policy`, into D; returns agent steps
+  void update();                       // one update from B sequences of T steps drawn from D
+  // Around it.
+  void evaluate();                     // cfg.eval_eps greedy episodes and the open-loop predictions
+  void log();                          // the means since the last log, then a checkpoint
+  void checkpoint();
+  void report(const std::string& phase, Metrics means = {});
+  bool stopping() const { return hooks_.stop && hooks_.stop->load(); }
+  bool exploring() const;
+  void add_step(int env, const uint8_t* obs, const float* action, const TimeStep& ts);
 
-  const int64_t act_dim = action_dim(envs.act_space());
-  Replay replay(cfg.replay, envs.obs_space(), act_dim, uint64_t(cfg.seed), (fs::path(cfg.logdir) / "train_episodes").string());
-  Replay eval_store(cfg.replay, envs.obs_space(), act_dim, uint64_t(cfg.seed), (fs::path(cfg.logdir) / "eval_episodes").string());
+  const Config& cfg_;
+  const TrainHooks& hooks_;
+  // Everything that can fail on bad input is built before the run directory is touched.
+  const torch::Device device_;
+  BatchEnv envs_, eval_envs_;
+  Agent agent_;
+  const RunLock lock_;  // held while the run lives: a second process is refused
+  const bool resuming_;
+  Replay replay_, eval_store_;  // D, and the evaluation episodes (written, never sampled)
+  // The checkpoint: weights, optimizers, counters, and where the episode files and logs stood, so that a
+  // resumed run drops what was written after it (after a kill) instead of repeating it.
+  int64_t step_ = 0, updates_ = 0, agent_steps_ = 0, next_eval_ = 0;
+  int64_t train_files_ = -1, eval_files_ = -1, eval_step_ = -1;
+  LogPosition logged_;
+  const std::string ckpt_;
+  CheckpointParts parts_;
+  int64_t saved_step_ = 0;
+  std::optional<MetricsLog> log_;
 
-  // The checkpoint: weights, optimizers, counters, and where the episode files and logs stood, so
-  // that a resumed run drops what was written after it (after a kill) instead of repeating it.
-  int64_t step = 0, updates = 0, agent_steps = 0, next_eval = 0;
-  int64_t train_files = -1, eval_files = -1, eval_step = -1;
-  LogPosition logged;
-  const std::string ckpt = (fs::path(cfg.logdir) / "checkpoint.pt").string();
-  CheckpointParts parts{{{"agent", agent.get()}},
-                        {&agent->wm->optimizer(), &agent->ac->actor_opt(), &agent->ac->critic_opt()},
-                        {{"step", &step}, {"updates", &updates}, {"agent_steps", &agent_steps}, {"next_eval", &next_eval}},
-                        {{"train_files", &train_files}, {"eval_files", &eval_files}, {"eval_step", &eval_step},
-                         {"metrics_bytes", &logged.metrics_bytes}, {"events_bytes", &logged.events_bytes}},
-                        {{"events_file", &logged.events_file}}};
-  const bool has_checkpoint = resuming && fs::exists(ckpt);
-  if (has_checkpoint) load_checkpoint(ckpt, parts);
-  replay.load_directory(train_files);
-  eval_store.load_directory(eval_files, /*load=*/false);
-  MetricsLog log(cfg.logdir, /*tensorboard=*/true, logged);
-  update_run_config(cfg.logdir, rc.yaml);  // the resumable keys, once the run has loaded
-  int64_t saved_step = step;
-  auto checkpoint = [&] {
-    logged = log.position();
-    train_files = replay.next_file();
-    eval_files = eval_store.next_file();
-    save_checkpoint(ckpt, parts);
-    saved_step = step;
-  };
+  Driver driver_, eval_driver_;
+  PolicyState train_state_, eval_state_;
+  Policy random_, act_, explore_, greedy_;
+  EpisodeTracker tracker_;
+  Progress progress_;
+  Clock::time_point start_;
+  int64_t start_step_ = 0, start_updates_ = 0;
+};
+
+Trainer::Trainer(const ResolvedConfig& rc, const TrainHooks& hooks)
+    : cfg_(rc.config),
+      hooks_(hooks),
+      device_(parse_device(cfg_.device)),
+      envs_(make_batch(cfg_, cfg_.envs, 0, cfg_.envs_parallel)),
+      eval_envs_(make_batch(cfg_, 1, kEvalEnvIndex, 0)),
+      agent_(make_agent(cfg_, envs_.obs_space(), envs_.act_space())),
+      lock_(cfg_.logdir),
+      resuming_(prepare_logdir(cfg_.logdir, rc.yaml)),
+      replay_(cfg_.replay, envs_.obs_space(), action_dim(envs_.act_space()), uint64_t(cfg_.seed),
+              (fs::path(cfg_.logdir) / "train_episodes").string()),
+      eval_store_(cfg_.replay, envs_.obs_space(), action_dim(envs_.act_space()), uint64_t(cfg_.seed),
+                  (fs::path(cfg_.logdir) / "eval_episodes").string()),
+      ckpt_((fs::path(cfg_.logdir) / "checkpoint.pt").string()),
+      parts_{{{"agent", agent_.get()}},
+             {&agent_->wm->optimizer(), &agent_->ac->actor_opt(), &agent_->ac->critic_opt()},
+             {{"step", &step_}, {"updates", &updates_}, {"agent_steps", &agent_steps_}, {"next_eval", &next_eval_}},
+             {{"train_files", &train_files_}, {"eval_files", &eval_files_}, {"eval_step", &eval_step_},
+              {"metrics_bytes", &logged_.metrics_bytes}, {"events_bytes", &logged_.events_bytes}},
+             {{"events_file", &logged_.events_file}}},
+      driver_(envs_),
+      eval_driver_(eval_envs_),
+      tracker_(envs_.size()) {
+  agent_->to(device_);
+  const bool has_checkpoint = resuming_ && fs::exists(ckpt_);
+  if (has_checkpoint) load_checkpoint(ckpt_, parts_);
+  replay_.load_directory(train_files_);
+  eval_store_.load_directory(eval_files_, /*load=*/false);
+  log_.emplace(cfg_.logdir, /*tensorboard=*/true, logged_);
+  update_run_config(cfg_.logdir, rc.yaml);  // the resumable keys, once the run has loaded
+  saved_step_ = step_;
   if (!has_checkpoint) checkpoint();  // a run directory with episodes always has a checkpoint
 
-  Driver driver(envs), eval_driver(eval_envs);
-  PolicyState train_state = agent->initial_policy_state(envs.size());
-  PolicyState eval_state = agent->initial_policy_state(eval_envs.size());
-  Policy random = random_policy(envs.act_space(), uint64_t(cfg.seed) * 7919 + uint64_t(step));
-  Policy act = agent_policy(agent, train_state, PolicyMode::train);
-  Policy explore = agent_policy(agent, train_state, PolicyMode::explore);
-  // The exploration behaviour acts until expl_until frames (0: always), the actor after.
-  const bool explore_behavior = cfg.expl_behavior != "greedy";
-  auto exploring = [&] { return explore_behavior && (cfg.expl_until == 0 || step < cfg.expl_until); };
-  Policy greedy = agent_policy(agent, eval_state, PolicyMode::eval);
+  train_state_ = agent_->initial_policy_state(envs_.size());
+  eval_state_ = agent_->initial_policy_state(eval_envs_.size());
+  random_ = random_policy(envs_.act_space(), uint64_t(cfg_.seed) * 7919 + uint64_t(step_));
+  act_ = agent_policy(agent_, train_state_, PolicyMode::train);
+  explore_ = agent_policy(agent_, train_state_, PolicyMode::explore);
+  greedy_ = agent_policy(agent_, eval_state_, PolicyMode::eval);
+  progress_.total = cfg_.steps;
+  start_ = Clock::now();
+  start_step_ = step_;
+  start_updates_ = updates_;
+}
 
-  EpisodeTracker tracker(envs.size());
-  Progress progress;
-  progress.total = cfg.steps;
-  auto on_step = [&](int env, const uint8_t* obs, const float* action, const TimeStep& ts) {
-    replay.add_step(env, obs, action, ts);
-    double ret = 0;
-    int64_t len = 0;
-    if (tracker.add(env, ts, ret, len)) {
-      log.write(step, {{"train_return", ret}, {"train_length", double(len)}});
-      progress.last_return = ret;
-      progress.has_return = true;
-    }
-  };
-
-  const auto start = Clock::now();
-  const int64_t start_step = step, start_updates = updates;
-  auto emit = [&](const std::string& phase, std::map<std::string, double> metrics) {
-    progress.step = step;
-    progress.updates = updates;
-    progress.elapsed_s = seconds_since(start);
-    progress.fps = double(step - start_step) / std::max(1e-9, progress.elapsed_s);
-    progress.updates_per_s = double(updates - start_updates) / std::max(1e-9, progress.elapsed_s);
-    progress.phase = phase;
-    progress.metrics = std::move(metrics);
-    if (report) report(progress);
-  };
-  auto stopping = [&] { return stop && stop->load(); };
-  // threads: 0 follows the load: every core other processes leave free, checked every 2 s.
-  ThreadGovernor governor;
-  governor.update();
-  auto last_governed = Clock::now();
-  auto govern = [&] {
-    if (cfg.threads != 0 || seconds_since(last_governed) < 2.0) return;
-    last_governed = Clock::now();
-    if (const int want = governor.update(); want != threads) threads = set_threads(want);
-  };
-  auto collect = [&](const Policy& policy) {
-    const int64_t n = driver.step(policy, on_step);
-    agent_steps += n;
-    step += n * cfg.action_repeat;
-    return n;
-  };
-  auto train_step = [&] {
-    log.add(agent->train(replay.sample(cfg.dataset.batch, cfg.dataset.length).to(device)));
-    ++updates;
-  };
-  auto evaluate = [&] {
-    emit("eval", {});
-    eval_state = agent->initial_policy_state(eval_envs.size());
-    auto stats = play_episodes(eval_driver, greedy, cfg.eval_eps,
-                               [&](int env, const uint8_t* obs, const float* action, const TimeStep& ts) {
-                                 eval_store.add_step(env, obs, action, ts);
-                               });
-    log.write(step, {{"eval_return", stats.mean_return}, {"eval_return_stderr", stats.stderr_return},
-                     {"eval_length", stats.mean_length}});
-    progress.eval_return = stats.mean_return;
-    progress.has_eval = true;
-    // The world model's open-loop predictions (official: 6 sequences, 5 context steps).
-    if (replay.episodes() > 0 && cfg.dataset.length > 1) {
-      const int64_t context = std::min<int64_t>(5, cfg.dataset.length - 1);
-      auto batch = replay.sample(std::min<int64_t>(6, cfg.dataset.batch), cfg.dataset.length, SampleStream::report);
-      const Video video = openl_video(*agent->wm, batch.to(device), context, envs.obs_space());
-      log.video("openl", video.rgb, int(video.frames), int(video.height), int(video.width), 3, step);
-    }
-    eval_step = step;  // one evaluation per step, also across a resume
-    next_eval = (step / cfg.eval_every + 1) * cfg.eval_every;
-  };
-
+void Trainer::run() {
   try {
-    // Prefill: random episodes until the replay holds `prefill` agent steps (skipped on resume).
-    int64_t last_emit = step;
-    if (replay.steps() < cfg.prefill) emit("prefill", {});
-    while (replay.steps() < cfg.prefill && !stopping()) {
-      govern();
-      collect(random);
-      if (step - last_emit >= cfg.log_every) {
-        last_emit = step;
-        checkpoint();
-        emit("prefill", {});
+    prefill();
+    if (updates_ == 0 && replay_.episodes() > 0)  // pretraining on the prefilled episodes
+      for (int i = 0; i < cfg_.pretrain && !stopping(); ++i) update();
+    int64_t since_update = 0;
+    int64_t next_log = (step_ / cfg_.log_every + 1) * cfg_.log_every;
+    while (step_ < cfg_.steps && !stopping()) {
+      if (step_ >= next_eval_ && cfg_.eval_eps > 0) evaluate();
+      since_update += collect(exploring() ? explore_ : act_);
+      if (replay_.episodes() > 0)
+        for (; since_update >= cfg_.train_every; since_update -= cfg_.train_every)
+          for (int i = 0; i < cfg_.train_steps; ++i) update();
+      if (step_ >= next_log) {
+        next_log = (step_ / cfg_.log_every + 1) * cfg_.log_every;
+        log();
       }
     }
-    if (updates == 0 && replay.episodes() > 0)
-      for (int i = 0; i < cfg.pretrain && !stopping(); ++i) train_step();
-
-    int64_t since_train = 0;
-    int64_t next_log = (step / cfg.log_every + 1) * cfg.log_every;
-    while (step < cfg.steps && !stopping()) {
-      if (step >= next_eval && cfg.eval_eps > 0) evaluate();
-      govern();
-      since_train += collect(exploring() ? explore : act);
-      if (replay.episodes() > 0)
-        for (; since_train >= cfg.train_every; since_train -= cfg.train_every)
-          for (int i = 0; i < cfg.train_steps; ++i) train_step();
-      if (step >= next_log) {
-        next_log = (step / cfg.log_every + 1) * cfg.log_every;
-        log.add("fps", double(step - start_step) / std::max(1e-9, seconds_since(start)));
-        log.add("train_updates_per_s", double(updates - start_updates) / std::max(1e-9, seconds_since(start)));
-        log.add("replay_steps", double(replay.steps()));
-        log.add("threads", double(threads));
-        log.add("replay_bytes_per_step", replay.bytes_per_step());
-        auto means = log.flush(step);
-        checkpoint();
-        emit("train", means);
-      }
-    }
-    if (!stopping() && cfg.eval_eps > 0 && eval_step != step) evaluate();
+    if (!stopping() && cfg_.eval_eps > 0 && eval_step_ != step_) evaluate();
   } catch (const Divergence& e) {
-    throw Divergence("training diverged at step " + std::to_string(step) + ", after " + std::to_string(updates) +
-                     " updates: " + e.what() + "; the checkpoint of step " + std::to_string(saved_step) + " in '" +
-                     cfg.logdir + "' is kept (a diverged model is never saved). Lower the learning rates "
+    throw Divergence("training diverged at step " + std::to_string(step_) + ", after " + std::to_string(updates_) +
+                     " updates: " + e.what() + "; the checkpoint of step " + std::to_string(saved_step_) + " in '" +
+                     cfg_.logdir + "' is kept (a diverged model is never saved). Lower the learning rates "
                      "(model_opt.lr, actor_opt.lr, critic_opt.lr) or keep gradient clipping on, and start a new run");
   }
   checkpoint();
-  emit(stopping() ? "stopped" : "done", {});
+  report(stopping() ? "stopped" : "done");
 }
+
+void Trainer::prefill() {  // skipped on resume: D holds them already
+  if (replay_.steps() >= cfg_.prefill) return;
+  report("prefill");
+  int64_t last_report = step_;
+  while (replay_.steps() < cfg_.prefill && !stopping()) {
+    collect(random_);
+    if (step_ - last_report >= cfg_.log_every) {
+      last_report = step_;
+      checkpoint();
+      report("prefill");
+    }
+  }
+}
+
+int64_t Trainer::collect(const Policy& policy) {
+  if (hooks_.tick) hooks_.tick();
+  const int64_t n = driver_.step(policy, [this](int env, const uint8_t* obs, const float* action, const TimeStep& ts) {
+    add_step(env, obs, action, ts);
+  });
+  agent_steps_ += n;
+  step_ += n * cfg_.action_repeat;
+  return n;
+}
+
+void Trainer::add_step(int env, const uint8_t* obs, const float* action, const TimeStep& ts) {
+  replay_.add_step(env, obs, action, ts);
+  if (auto episode = tracker_.add(env, ts)) {
+    log_->write(step_, {{"train_return", episode->ret}, {"train_length", double(episode->length)}});
+    progress_.last_return = episode->ret;
+    progress_.has_return = true;
+  }
+}
+
+void Trainer::update() {
+  const Batch batch = replay_.sample(cfg_.dataset.batch, cfg_.dataset.length).to(device_);
+  log_->add(agent_->train(batch));  // the world model, then the actor and critic from its posteriors
+  ++updates_;
+}
+
+bool Trainer::exploring() const {  // the exploration behaviour acts until expl_until frames (0: always)
+  return cfg_.expl_behavior != "greedy" && (cfg_.expl_until == 0 || step_ < cfg_.expl_until);
+}
+
+void Trainer::evaluate() {
+  report("eval");
+  eval_state_ = agent_->initial_policy_state(eval_envs_.size());
+  const auto stats = play_episodes(eval_driver_, greedy_, cfg_.eval_eps,
+                                   [&](int env, const uint8_t* obs, const float* action, const TimeStep& ts) {
+                                     eval_store_.add_step(env, obs, action, ts);
+                                   });
+  log_->write(step_, {{"eval_return", stats.mean_return}, {"eval_return_stderr", stats.stderr_return},
+                      {"eval_length", stats.mean_length}});
+  progress_.eval_return = stats.mean_return;
+  progress_.has_eval = true;
+  // The world model's open-loop predictions (official: 6 sequences, 5 context steps).
+  if (replay_.episodes() > 0 && cfg_.dataset.length > 1) {
+    const int64_t context = std::min<int64_t>(5, cfg_.dataset.length - 1);
+    const auto batch = replay_.sample(std::min<int64_t>(6, cfg_.dataset.batch), cfg_.dataset.length, SampleStream::report);
+    const Video video = openl_video(*agent_->wm, batch.to(device_), context, envs_.obs_space());
+    log_->video("openl", video.rgb, int(video.frames), int(video.height), int(video.width), 3, step_);
+  }
+  eval_step_ = step_;  // one evaluation per step, also across a resume
+  next_eval_ = (step_ / cfg_.eval_every + 1) * cfg_.eval_every;
+}
+
+void Trainer::log() {
+  const double elapsed = std::max(1e-9, seconds_since(start_));
+  log_->add("fps", double(step_ - start_step_) / elapsed);
+  log_->add("train_updates_per_s", double(updates_ - start_updates_) / elapsed);
+  log_->add("replay_steps", double(replay_.steps()));
+  log_->add("threads", double(torch::get_num_threads()));
+  log_->add("replay_bytes_per_step", replay_.bytes_per_step());
+  auto means = log_->flush(step_);
+  checkpoint();
+  report("train", std::move(means));
+}
+
+void Trainer::checkpoint() {
+  logged_ = log_->position();
+  train_files_ = replay_.next_file();
+  eval_files_ = eval_store_.next_file();
+  save_checkpoint(ckpt_, parts_);
+  saved_step_ = step_;
+}
+
+void Trainer::report(const std::string& phase, Metrics means) {
+  progress_.step = step_;
+  progress_.updates = updates_;
+  progress_.elapsed_s = seconds_since(start_);
+  progress_.fps = double(step_ - start_step_) / std::max(1e-9, progress_.elapsed_s);
+  progress_.updates_per_s = double(updates_ - start_updates_) / std::max(1e-9, progress_.elapsed_s);
+  progress_.phase = phase;
+  progress_.metrics = std::move(means);
+  if (hooks_.report) hooks_.report(progress_);
+}
+
+}  // namespace
+
+void train(const ResolvedConfig& rc, const TrainHooks& hooks) { Trainer(rc, hooks).run(); }
 
 CheckpointEval evaluate_checkpoint(const std::string& logdir, int episodes, uint64_t seed, const FrameFn& on_frame) {
   if (episodes < 1) throw Error("eval: episodes must be at least 1, got " + std::to_string(episodes));

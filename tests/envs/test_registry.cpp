@@ -394,9 +394,12 @@ class BoxEnv final : public Env {
   int t_ = 0;
 };
 
-TEST(EvaluateRandom, ContinuousActionsAreUniformInTheBox) {
-  BoxEnv env;
-  const ReturnStats s = evaluate_random(env, 5000, 3);
+TEST(RandomPolicy, ContinuousActionsAreUniformInTheBox) {
+  std::vector<EnvPtr> one;
+  one.push_back(std::make_unique<BoxEnv>());
+  BatchEnv envs(std::move(one), /*threads=*/0);
+  Driver driver(envs);
+  const ReturnStats s = play_episodes(driver, random_policy(envs.act_space(), 3), 5000);
   EXPECT_DOUBLE_EQ(s.mean_length, 4.0);
   // The return sums 4 values uniform in [-2, 3]: mean 4 * 0.5 = 2, variance 4 * 25 / 12.
   EXPECT_NEAR(s.mean_return, 2.0, 4 * std::sqrt(4 * 25.0 / 12 / 5000));

@@ -1,4 +1,4 @@
-// The environment interface: spaces, time steps, and the Env base class every task implements.
+// The environment interface: time steps, images, and the Env base class every task implements (spaces: core/spaces.h).
 #pragma once
 
 #include <cstdint>
@@ -7,31 +7,9 @@
 #include <vector>
 
 #include "dreamer/core/error.h"
+#include "dreamer/core/spaces.h"
 
 namespace dreamer {
-
-/// Observation space: a uint8 array laid out [height, width, channels] with values in [0, high].
-struct ObsSpace {
-  int height = 0;
-  int width = 0;
-  int channels = 0;
-  int high = 255;  // largest value a cell takes: 255 for pixels, 1 for MinAtar's boolean boards
-  int64_t size() const { return int64_t(height) * width * channels; }
-};
-
-/// Action space: `discrete` with `n` choices, or a continuous box [low, high]^n.
-struct ActSpace {
-  bool discrete = true;
-  int n = 0;
-  float low = -1.0f;
-  float high = 1.0f;
-};
-
-/// One action. Discrete spaces read `index`; continuous spaces read `values` (size n).
-struct Action {
-  int index = 0;
-  std::vector<float> values;
-};
 
 /// What one reset or step reports besides the observation.
 /// `is_terminal`: the episode ended inside the task (no bootstrap). `is_last`: the episode ended,

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "dreamer/core/config.h"
-#include "dreamer/envs/env.h"
+#include "dreamer/core/spaces.h"
 #include "dreamer/model/world_model.h"
 #include "dreamer/nets/optimizer.h"
 

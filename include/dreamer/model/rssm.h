@@ -44,8 +44,8 @@ struct RSSMImpl : torch::nn::Module {
   RSSMState initial(int64_t batch, torch::Device device);
 
   /// Filters a sequence: posterior and prior states, both [B, T, ...]. The priors' statistics are
-  /// what the loss needs; their stoch is the mode (a prior sample would feed nothing). With the
-  /// fast kernels the priors, which do not feed the recurrence, are computed for all steps at once.
+  /// what the loss needs; their stoch is the mode (a prior sample would feed nothing). The priors, which do
+  /// not feed the recurrence, are computed for all steps at once after the filter.
   /// embed: [B, T, E], action: [B, T, A] (the action before each observation), is_first: [B, T]
   /// (resets the previous state and action to zeros), state: [B, ...] carried in, or none.
   std::pair<RSSMState, RSSMState> observe(const torch::Tensor& embed, const torch::Tensor& action,

@@ -10,28 +10,15 @@
 
 #include "dreamer/core/config.h"
 #include "dreamer/core/phase_clock.h"
-#include "dreamer/envs/env.h"
+#include "dreamer/core/spaces.h"
 #include "dreamer/model/rssm.h"
 #include "dreamer/nets/coders.h"
 #include "dreamer/nets/optimizer.h"
+#include "dreamer/replay/batch.h"
 
 namespace dreamer {
 
 using Metrics = std::map<std::string, double>;
-
-/// A batch of B sequences of T steps, as sampled from replay.
-struct Batch {
-  torch::Tensor image;        // [B, T, H, W, C] uint8
-  torch::Tensor action;       // [B, T, A] float: the action that led to each observation (0 at is_first)
-  torch::Tensor reward;       // [B, T] float: the reward that came with each observation
-  torch::Tensor is_first;     // [B, T] bool
-  torch::Tensor is_terminal;  // [B, T] bool
-
-  Batch to(torch::Device device) const;
-};
-
-/// Action size the model sees: n for a discrete space (one-hot), the box dimension otherwise.
-int64_t action_dim(const ActSpace& space);
 
 /// Applies `clip_rewards` (tanh, identity or sign) to rewards.
 torch::Tensor transform_reward(const torch::Tensor& reward, const std::string& clip_rewards);

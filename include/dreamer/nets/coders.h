@@ -4,7 +4,7 @@
 #include <torch/torch.h>
 
 #include "dreamer/core/config.h"
-#include "dreamer/envs/env.h"
+#include "dreamer/core/spaces.h"
 #include "dreamer/nets/layers.h"
 
 namespace dreamer {

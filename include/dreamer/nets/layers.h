@@ -6,8 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "dreamer/nets/onehot_linear.h"
-
 namespace dreamer {
 
 /// An activation function chosen by name in the config.
@@ -17,23 +15,26 @@ enum class Act { elu, relu, tanh, silu, none };
 Act parse_act(const std::string& name, const std::string& key = "act");
 torch::Tensor apply_act(Act act, const torch::Tensor& x);
 
-/// x W^T + b. With the fast kernels a single row goes through a matrix-vector product: BLAS's
-/// matrix product was ~9x slower on one row in session 2 (docs/PERFORMANCE.md; as fast in
-/// session 6 on a faster host), and acting runs one row per env.
+/// The leading part of a layer's input that holds `groups` one-hot vectors of `classes` entries
+/// (the flattened 32 x 32 stochastic state); groups == 0 means there is none.
+struct OneHotInput {
+  int64_t groups = 0;
+  int64_t classes = 0;
+  int64_t width() const { return groups * classes; }
+};
+
+/// x W^T + b (through a speed-up of src/nets/fast/ where one applies: fast::linear_rows).
 /// x: [..., in], weight: [out, in], bias: [out] or undefined -> [..., out]
 torch::Tensor linear_rows(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
 
-/// What layer(x) computes, through linear_rows, or through onehot_linear when `onehot` names a
-/// leading one-hot part of at least 256 inputs (below that the dense product is as fast), the fast
-/// kernels are on, no autocast is (bf16 products beat the float32 gather), x needs no gradient,
-/// x has at least 64 rows and LibTorch runs one intra-op thread: the cases where the gather was
-/// measured faster than the dense product (docs/PERFORMANCE.md).
+/// What layer(x) computes, through linear_rows, or through the one-hot gather where it is faster
+/// (fast::onehot_linear_where_faster). x: [..., in] -> [..., out]
 torch::Tensor apply_linear(torch::nn::Linear& layer, const torch::Tensor& x, const OneHotInput& onehot = {});
 
 /// Linear -> optional LayerNorm -> activation. The official code's Dense + NormLayer + act.
 struct DenseImpl : torch::nn::Module {
   /// norm: "none" or "layer" (LayerNorm over the output features).
-  /// onehot: the leading one-hot part of the input, if any (see onehot_linear).
+  /// onehot: the leading one-hot part of the input, if any (see OneHotInput).
   DenseImpl(int64_t in, int64_t out, const std::string& act, const std::string& norm, OneHotInput onehot = {});
   /// x: [..., in] -> [..., out]
   torch::Tensor forward(const torch::Tensor& x);

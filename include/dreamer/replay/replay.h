@@ -12,7 +12,7 @@
 
 #include "dreamer/core/config.h"
 #include "dreamer/envs/env.h"
-#include "dreamer/model/world_model.h"
+#include "dreamer/replay/batch.h"
 
 namespace dreamer {
 

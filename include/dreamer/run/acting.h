@@ -14,12 +14,13 @@
 #include <vector>
 
 #include "dreamer/core/config.h"
+#include "dreamer/envs/driver.h"
 #include "dreamer/model/agent.h"
-#include "dreamer/run/driver.h"
 
 namespace dreamer {
 
-/// The actions of the agent's policy for N envs, as the envs take them: an index (discrete) or the values.
+/// The actions of the agent's policy for N envs, as the model gives them: `values` [A] (one-hot for a discrete
+/// space, whose `index` is set too; a custom env may read either) or the box's values.
 /// obs: [N, H, W, C] uint8; is_first: N flags, true where an env's episode starts (its state is reset).
 std::vector<Action> policy_actions(Agent& agent, PolicyState& state, PolicyMode mode, const uint8_t* obs,
                                    const std::vector<bool>& is_first);

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "dreamer/envs/env.h"
+#include "dreamer/core/spaces.h"
 #include "dreamer/model/world_model.h"
 
 namespace dreamer {

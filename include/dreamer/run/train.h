@@ -1,4 +1,5 @@
-// The runs behind `dreamer train`, `eval` and `play`: collect, learn from replay, evaluate, log, checkpoint.
+// The runs behind `dreamer train`, `eval` and `play`: training (collect, learn from replay, evaluate, log,
+// checkpoint) and a run's checkpoint played.
 #pragma once
 
 #include <atomic>
@@ -34,10 +35,20 @@ using Reporter = std::function<void(const Progress&)>;
 /// The env options a config asks for.
 EnvOptions env_options(const Config& cfg);
 
-/// Trains as the config says, in cfg.logdir; re-running on the same logdir resumes from its
-/// checkpoint and episodes. Returns when cfg.steps frames are reached or `stop` becomes true
-/// (it checkpoints first).
-void train(const ResolvedConfig& rc, const Reporter& report, const std::atomic<bool>* stop = nullptr);
+/// What a program hands a training run besides its config; every member is optional.
+struct TrainHooks {
+  Reporter report;                          // progress: at each log, evaluation and change of phase
+  std::function<void()> tick;               // called before every collection step (the CLI's thread governor)
+  const std::atomic<bool>* stop = nullptr;  // becoming true ends the run early, after a checkpoint
+};
+
+/// Trains as the config says, in cfg.logdir (the paper's Algorithm 1: random episodes first, then collection
+/// with the policy and updates from replay in turn, with evaluation, logs and checkpoints). Re-running on the
+/// same logdir resumes from its checkpoint and episodes. Returns when cfg.steps frames are reached or `stop`
+/// becomes true (it checkpoints first). Threads, LibTorch's seed and the allocator are the program's to set
+/// (the CLI sets them from cfg.threads and cfg.seed): the agent's initial weights draw from LibTorch's
+/// generator. Throws dreamer::Error on bad input before the logdir is touched.
+void train(const ResolvedConfig& rc, const TrainHooks& hooks = {});
 
 /// The result of evaluating a run's checkpoint.
 struct CheckpointEval {

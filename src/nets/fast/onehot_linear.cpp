@@ -1,6 +1,6 @@
 // A linear layer on inputs that start with one-hot groups (the discrete latents), reading one
 // weight column per group instead of multiplying by every zero.
-#include "dreamer/nets/onehot_linear.h"
+#include "nets/fast/onehot_linear.h"
 
 #include <ATen/Parallel.h>
 

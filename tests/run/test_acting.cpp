@@ -90,7 +90,7 @@ void train_corridor(const std::string& dir) {
                                   {{"task", "corridor_short"}, {"logdir", dir}, {"steps", "600"}, {"prefill", "200"},
                                    {"eval_every", "600"}, {"eval_eps", "1"}, {"log_every", "300"}, {"threads", "1"},
                                    {"eval_state_mean", "true"}});
-  train(rc, nullptr);
+  train(rc);
 }
 
 TEST(LoadedAgent, ActsForOneEnvOrABatchFromARunOfAProgramsSuite) {

@@ -4,11 +4,11 @@
 
 #include "dreamer/core/runtime.h"
 #include "dreamer/model/agent.h"
-#include "dreamer/nets/batched_weight_grads.h"
+#include "nets/fast/batched_weight_grads.h"
 #include "dreamer/nets/coders.h"
-#include "dreamer/nets/conv_transpose.h"
+#include "nets/fast/conv_transpose.h"
 #include "dreamer/nets/layers.h"
-#include "dreamer/nets/onehot_linear.h"
+#include "nets/fast/onehot_linear.h"
 #include "helpers.h"
 
 using namespace dreamer;

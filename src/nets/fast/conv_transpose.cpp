@@ -1,5 +1,5 @@
 // Transposed convolution expressed through ordinary convolution kernels (oneDNN on the CPU).
-#include "dreamer/nets/conv_transpose.h"
+#include "nets/fast/conv_transpose.h"
 
 #include "dreamer/core/runtime.h"
 

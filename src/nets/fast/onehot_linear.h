@@ -4,15 +4,9 @@
 
 #include <torch/torch.h>
 
-namespace dreamer {
+#include "dreamer/nets/layers.h"
 
-/// The leading part of a layer's input that holds `groups` one-hot vectors of `classes` entries
-/// (the flattened 32 x 32 stochastic state); groups == 0 means there is none.
-struct OneHotInput {
-  int64_t groups = 0;
-  int64_t classes = 0;
-  int64_t width() const { return groups * classes; }
-};
+namespace dreamer {
 
 /// What torch::nn::functional::linear(x, weight, bias) computes when the first groups x classes
 /// inputs of every row hold, per group, at most one non-zero entry (a one-hot sample, possibly

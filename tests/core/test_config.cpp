@@ -3,8 +3,11 @@
 
 #include "dreamer/core/config.h"
 #include "dreamer/core/error.h"
+#include "helpers.h"
 
 using namespace dreamer;
+using dreamer::testing::error_of;
+using dreamer::testing::preset;
 
 namespace {
 ResolvedConfig resolve(const std::vector<std::string>& presets,
@@ -141,4 +144,13 @@ TEST(Config, KeysAddedLaterReadTheirDefaultsFromOlderRuns) {
     EXPECT_EQ(a.max_pool, fresh.max_pool);
     EXPECT_EQ(a.resize, fresh.resize);
   }
+}
+
+TEST(Config, SizesAndStepsAreCheckedUpFront) {
+  const std::string deter = error_of([] { preset({"debug"}, {{"rssm.deter", "1e9"}}); });
+  EXPECT_NE(deter.find("'rssm.deter' has value '1000000000', expected a size in [1, 65536]"), std::string::npos) << deter;
+  EXPECT_NO_THROW(preset({"debug"}, {{"rssm.deter", "65536"}}));
+  const std::string steps = error_of([] { preset({"debug"}, {{"steps", "400"}}); });
+  EXPECT_NE(steps.find("'steps' has value '400', expected at least prefill x action_repeat = 500"), std::string::npos) << steps;
+  EXPECT_NO_THROW(preset({"debug"}, {{"steps", "500"}}));
 }

@@ -1,6 +1,6 @@
 // Linear layers applied once per step of a loop, with their weight gradients taken in one product
 // over all steps instead of one small product per step.
-#include "dreamer/nets/batched_weight_grads.h"
+#include "nets/fast/batched_weight_grads.h"
 
 #include "dreamer/core/runtime.h"
 
