@@ -164,6 +164,7 @@ void read_opt(Reader& r, const std::string& k, OptConfig& o) {
   r(k + ".eps", o.eps);
   r(k + ".clip", o.clip);
   r(k + ".wd", o.wd);
+  r.added_later(k + ".tf_eps", o.tf_eps);
 }
 
 void read_head(Reader& r, const std::string& k, HeadConfig& h) {
@@ -249,8 +250,24 @@ void validate(const Config& c) {
     require_one_of(k + ".act", h->act, acts);
     require_one_of(k + ".norm", h->norm, norms);
   }
-  require_one_of("reward_head.dist", c.reward_head.dist, {"mse"});
-  require_one_of("critic.dist", c.critic.dist, {"mse"});
+  require_one_of("reward_head.dist", c.reward_head.dist, {"mse", "twohot"});
+  require_one_of("critic.dist", c.critic.dist, {"mse", "twohot"});
+  auto share = [](const std::string& key, double v) {
+    require(v >= 0 && v < 1, key, std::to_string(v), "a share in [0, 1)");
+  };
+  share("rssm.unimix", c.rssm.unimix);
+  share("actor.unimix", c.actor.unimix);
+  require(c.rssm.unimix == 0 || c.rssm.discrete > 0, "rssm.unimix", std::to_string(c.rssm.unimix),
+          "0 with Gaussian latents (rssm.discrete 0)");
+  require(c.kl.dyn >= 0, "kl.dyn", std::to_string(c.kl.dyn), "a number >= 0");
+  require(c.kl.rep >= 0, "kl.rep", std::to_string(c.kl.rep), "a number >= 0");
+  require(c.slow_reg >= 0, "slow_reg", std::to_string(c.slow_reg), "a number >= 0");
+  require(c.return_norm.decay >= 0 && c.return_norm.decay < 1, "return_norm.decay",
+          std::to_string(c.return_norm.decay), "a number in [0, 1)");
+  positive("return_norm.limit", c.return_norm.limit);
+  require(c.return_norm.low >= 0 && c.return_norm.low < c.return_norm.high && c.return_norm.high <= 1,
+          "return_norm.low", std::to_string(c.return_norm.low) + ", high " + std::to_string(c.return_norm.high),
+          "quantiles with 0 <= low < high <= 1");
   require_one_of("discount_head.dist", c.discount_head.dist, {"binary"});
   require_one_of("actor.dist", c.actor.dist, {"auto", "onehot", "trunc_normal"});
   require_one_of("actor.act", c.actor.act, acts);
@@ -345,6 +362,8 @@ ResolvedConfig from_tree(const YAML::Node& tree) {
   r("rssm.norm", c.rssm.norm);
   r("rssm.std_act", c.rssm.std_act);
   r("rssm.min_std", c.rssm.min_std);
+  r.added_later("rssm.unimix", c.rssm.unimix);
+  r.added_later("rssm.gru_norm", c.rssm.gru_norm);
   read_coder(r, "encoder", c.encoder, false);
   read_coder(r, "decoder", c.decoder, true);
   read_head(r, "reward_head", c.reward_head);
@@ -357,6 +376,9 @@ ResolvedConfig from_tree(const YAML::Node& tree) {
   r("kl.forward", c.kl.forward);
   r("kl.balance", c.kl.balance);
   r("kl.free_avg", c.kl.free_avg);
+  r.added_later("kl.split", c.kl.split);
+  r.added_later("kl.dyn", c.kl.dyn);
+  r.added_later("kl.rep", c.kl.rep);
   read_opt(r, "model_opt", c.model_opt);
   r("actor.layers", c.actor.layers);
   r("actor.units", c.actor.units);
@@ -364,6 +386,7 @@ ResolvedConfig from_tree(const YAML::Node& tree) {
   r("actor.norm", c.actor.norm);
   r("actor.dist", c.actor.dist);
   r("actor.min_std", c.actor.min_std);
+  r.added_later("actor.unimix", c.actor.unimix);
   read_head(r, "critic", c.critic);
   read_opt(r, "actor_opt", c.actor_opt);
   read_opt(r, "critic_opt", c.critic_opt);
@@ -378,9 +401,15 @@ ResolvedConfig from_tree(const YAML::Node& tree) {
   r("slow_target_update", c.slow_target_update);
   r("slow_target_fraction", c.slow_target_fraction);
   r("slow_baseline", c.slow_baseline);
+  r.added_later("slow_reg", c.slow_reg);
   r("reward_norm.momentum", c.reward_norm.momentum);
   r("reward_norm.scale", c.reward_norm.scale);
   r("reward_norm.eps", c.reward_norm.eps);
+  r.added_later("return_norm.enabled", c.return_norm.enabled);
+  r.added_later("return_norm.decay", c.return_norm.decay);
+  r.added_later("return_norm.limit", c.return_norm.limit);
+  r.added_later("return_norm.low", c.return_norm.low);
+  r.added_later("return_norm.high", c.return_norm.high);
   r.check_all_used();
   validate(c);
   YAML::Emitter out;

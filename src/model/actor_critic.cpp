@@ -85,18 +85,19 @@ ActionDist ActionDist::stack(const std::vector<ActionDist>& steps, int64_t dim) 
 }
 
 ActorCriticImpl::ActorCriticImpl(const Config& cfg_, int64_t feat_dim, const ActSpace& space)
-    : cfg(cfg_), act_space(space) {
+    : cfg(cfg_), act_space(space), critic_dist(cfg_.critic.dist) {
   const int64_t n = space.n;
   const int64_t actor_out = trunc_normal(cfg, space) ? 2 * n : n;
   actor = register_module("actor", MLP(feat_dim, repeat_units(cfg.actor.layers, cfg.actor.units), actor_out,
                                        cfg.actor.act, cfg.actor.norm, latent_onehot(cfg.rssm)));
   auto make_critic = [&] {
-    return MLP(feat_dim, repeat_units(cfg.critic.layers, cfg.critic.units), 1, cfg.critic.act, cfg.critic.norm,
-               latent_onehot(cfg.rssm));
+    return MLP(feat_dim, repeat_units(cfg.critic.layers, cfg.critic.units), critic_dist.out_dim(), cfg.critic.act,
+               cfg.critic.norm, latent_onehot(cfg.rssm));
   };
   critic = register_module("critic", make_critic());
   target_critic = register_module("target_critic", make_critic());
   glorot_init(*this);
+  if (critic_dist.twohot) zero_output_layer(*critic);
   {
     torch::NoGradGuard no_grad;
     auto src = critic->parameters(), dst = target_critic->parameters();
@@ -105,6 +106,8 @@ ActorCriticImpl::ActorCriticImpl(const Config& cfg_, int64_t feat_dim, const Act
   for (auto& p : target_critic->parameters()) p.requires_grad_(false);
   updates = register_buffer("updates", torch::zeros({}, torch::kInt64));
   reward_mag = register_buffer("reward_mag", torch::ones({}, torch::kFloat64));
+  if (cfg.return_norm.enabled)  // only then: checkpoints of runs without it keep their keys
+    return_range = register_buffer("return_range", torch::zeros({2}, torch::kFloat64));
   actor_opt_ = std::make_unique<Optimizer>(actor->parameters(), cfg.actor_opt, "actor_opt");
   critic_opt_ = std::make_unique<Optimizer>(critic->parameters(), cfg.critic_opt, "critic_opt");
 }
@@ -113,7 +116,7 @@ ActionDist ActorCriticImpl::actor_dist(const torch::Tensor& feat) {
   auto out = actor(feat);
   ActionDist dist;
   if (out.size(-1) == act_space.n) {
-    dist.logits = out;
+    dist.logits = unimix_logits(out, cfg.actor.unimix);
   } else {
     auto parts = out.chunk(2, -1);
     dist.loc = torch::tanh(parts[0]);
@@ -122,10 +125,21 @@ ActionDist ActorCriticImpl::actor_dist(const torch::Tensor& feat) {
   return dist;
 }
 
-torch::Tensor ActorCriticImpl::value(const torch::Tensor& feat) { return critic(feat).squeeze(-1); }
+torch::Tensor ActorCriticImpl::value(const torch::Tensor& feat) { return critic_dist.mean(critic(feat)); }
 
 torch::Tensor ActorCriticImpl::target_value(const torch::Tensor& feat) {
-  return (cfg.slow_target ? target_critic : critic)(feat).squeeze(-1);
+  return critic_dist.mean((cfg.slow_target ? target_critic : critic)(feat));
+}
+
+double ActorCriticImpl::return_scale(const torch::Tensor& returns) {
+  if (!cfg.return_norm.enabled) return 1.0;
+  torch::NoGradGuard no_grad;
+  const auto& rn = cfg.return_norm;
+  auto flat = returns.detach().flatten().to(torch::kFloat64).cpu();
+  auto q = torch::quantile(flat, torch::tensor({rn.low, rn.high}, torch::kFloat64));
+  return_range.copy_(rn.decay * return_range + (1 - rn.decay) * q.to(return_range.device()));
+  const double range = (return_range[1] - return_range[0]).item<double>();
+  return std::max(rn.limit, range);
 }
 
 double ActorCriticImpl::dynamics_mix() const {
@@ -191,7 +205,7 @@ Imagination ActorCriticImpl::imagine(WorldModelImpl& wm, const RSSMState& start,
 
 void ActorCriticImpl::update_slow_target() {
   const int64_t n = updates.item<int64_t>();
-  if (cfg.slow_target && n % cfg.slow_target_update == 0) {
+  if ((cfg.slow_target || cfg.slow_reg > 0) && n % cfg.slow_target_update == 0) {
     const double mix = n == 0 ? 1.0 : cfg.slow_target_fraction;
     torch::NoGradGuard no_grad;
     auto src = critic->parameters(), dst = target_critic->parameters();
@@ -221,27 +235,44 @@ Metrics ActorCriticImpl::train(WorldModelImpl& wm, const RSSMState& start, const
   auto target = lambda_return(reward.slice(1, 0, steps - 1), slow.slice(1, 0, steps - 1),
                               seq.discount.slice(1, 0, steps - 1), slow.select(1, steps - 1), cfg.discount_lambda);
 
-  // Actor: states 0 .. H-2 choose the actions 1 .. H-1, whose returns are target[1 ..].
+  // Return normalisation (DreamerV3; 1 without it): advantages and the dynamics objective divided by it.
+  const double scale = return_scale(target);
+
+  // Actor: states 0 .. H-2 choose the actions 1 .. H-1, whose returns are target[1 ..]. With actor_grad both the
+  // log-probability keeps the sampled actions' straight-through gradient, as the official code (without a
+  // rollout graph, reinforce, they have none).
   auto policy = seq.policy.map([&](const torch::Tensor& t) { return t.slice(1, 0, steps - 2).flatten(0, 1); });
-  auto actions = seq.action.slice(1, 1, steps - 1).detach().flatten(0, 1);
+  auto actions = seq.action.slice(1, 1, steps - 1).flatten(0, 1);
   const auto shape = std::vector<int64_t>{seq.feat.size(0), steps - 2};
   auto later = target.slice(1, 1);
   torch::Tensor objective = torch::zeros_like(later);
   if (mix < 1) {
     // The REINFORCE baseline: the slow target critic (slow_baseline, the default) or the critic.
     auto baseline = (cfg.slow_baseline ? slow : value(seq.feat.detach()).detach()).slice(1, 0, steps - 2);
-    auto advantage = (later - baseline).detach();
+    auto advantage = ((later - baseline) / scale).detach();
     objective = (1 - mix) * policy.log_prob(actions).reshape(shape) * advantage;
   }
-  if (mix > 0) objective = objective + mix * later;
+  if (mix > 0) objective = objective + mix * later / scale;
   auto entropy = policy.entropy().reshape(shape);
   objective = objective + cfg.actor_ent * entropy;
   auto actor_loss = -(seq.weight.slice(1, 0, steps - 2) * objective).mean();
 
   // Critic: regress every state but the last onto its return.
-  auto critic_pred = value(seq.feat.slice(1, 0, steps - 1).detach());
-  // -ln N(target; value, 1) without its constant (the paper's critic is a unit-variance Normal).
-  auto critic_loss = 0.5 * (seq.weight.slice(1, 0, steps - 1) * (critic_pred - target.detach()).square()).mean();
+  // -ln p(target) without constants: the paper's unit-variance Normal, or DreamerV3's twohot; with slow_reg
+  // also the slow critic's prediction as a second target (DreamerV3's regulariser).
+  auto critic_feat = seq.feat.slice(1, 0, steps - 1).detach();
+  auto critic_out = critic(critic_feat);
+  auto critic_pred = critic_dist.mean(critic_out);
+  auto critic_nll = critic_dist.loss(critic_out, target.detach());
+  if (cfg.slow_reg > 0) {
+    torch::Tensor slow_pred;
+    {
+      torch::NoGradGuard no_grad;
+      slow_pred = critic_dist.mean(target_critic(critic_feat));
+    }
+    critic_nll = critic_nll + cfg.slow_reg * critic_dist.loss(critic_out, slow_pred);
+  }
+  auto critic_loss = (seq.weight.slice(1, 0, steps - 1) * critic_nll).mean();
 
   lap(clock, "imagination");
 
@@ -263,6 +294,7 @@ Metrics ActorCriticImpl::train(WorldModelImpl& wm, const RSSMState& start, const
   m["imag_reward"] = seq.reward.mean().item<double>();
   m["imag_discount"] = seq.discount.mean().item<double>();
   m["actor_grad_mix"] = mix;
+  if (cfg.return_norm.enabled) m["return_scale"] = scale;
   return m;
 }
 

@@ -27,7 +27,7 @@ RSSMImpl::RSSMImpl(const RSSMConfig& cfg_, int64_t embed_dim, int64_t action_dim
   const int64_t stoch_size = int64_t(cfg.stoch) * (cfg.discrete ? cfg.discrete : 1);
   const int64_t stats_size = cfg.discrete ? stoch_size : 2 * int64_t(cfg.stoch);
   img_in = register_module("img_in", Dense(stoch_size + action_dim, cfg.hidden, cfg.act, cfg.norm, latent_onehot(cfg)));
-  cell = register_module("cell", GRUCell(cfg.hidden, cfg.deter, /*layer_norm=*/true, /*update_bias=*/-1.0));
+  cell = register_module("cell", GRUCell(cfg.hidden, cfg.deter, /*layer_norm=*/cfg.gru_norm, /*update_bias=*/-1.0));
   img_out = register_module("img_out", Dense(cfg.deter, cfg.hidden, cfg.act, cfg.norm));
   img_dist = register_module("img_dist", torch::nn::Linear(cfg.hidden, stats_size));
   obs_out = register_module("obs_out", Dense(cfg.deter + embed_dim, cfg.hidden, cfg.act, cfg.norm));
@@ -58,7 +58,7 @@ RSSMState RSSMImpl::stats_to_state(const torch::Tensor& deter, const torch::Tens
   if (cfg.discrete) {
     auto shape = stats.sizes().slice(0, stats.dim() - 1).vec();
     shape.insert(shape.end(), {cfg.stoch, cfg.discrete});
-    s.logits = stats.reshape(shape);
+    s.logits = unimix_logits(stats.reshape(shape), cfg.unimix);
     OneHotDist dist(s.logits);
     s.stoch = sample ? dist.sample() : dist.mode();
     return s;
@@ -193,9 +193,13 @@ std::pair<torch::Tensor, torch::Tensor> RSSMImpl::kl_loss(const RSSMState& post,
   auto free_clip = [&](const torch::Tensor& value) {
     return k.free_avg ? value.mean().clamp_min(k.free) : value.clamp_min(k.free).mean();
   };
-  if (k.balance == 0.5) {
+  if (k.split) {  // DreamerV3: the dynamics and representation terms, each clipped
+    auto dyn = kl(post.detach(), prior), rep = kl(post, prior.detach());
+    return {k.dyn * free_clip(dyn) + k.rep * free_clip(rep), dyn};
+  }
+  if (k.balance == 0.5) {  // the plain KL, clipped per KL whatever free_avg says (as the official code)
     auto value = kl(lhs, rhs);
-    return {free_clip(value), value};
+    return {value.clamp_min(k.free).mean(), value};
   }
   auto value_lhs = kl(lhs, rhs.detach());
   auto value_rhs = kl(lhs.detach(), rhs);

@@ -13,23 +13,24 @@ torch::Tensor transform_reward(const torch::Tensor& reward, const std::string& c
 }
 
 WorldModelImpl::WorldModelImpl(const Config& cfg_, const ObsSpace& obs, const ActSpace& act)
-    : cfg(cfg_), obs_space(obs), act_space(act) {
+    : cfg(cfg_), obs_space(obs), act_space(act), reward_dist(cfg_.reward_head.dist) {
   encoder = register_module("encoder", Encoder(cfg.encoder, obs));
   rssm = register_module("rssm", RSSM(cfg.rssm, encoder->embed_dim, action_dim(act)));
   const int64_t feat = rssm->feat_dim();
   decoder = register_module("decoder", Decoder(cfg.decoder, feat, obs));
   reward_head = register_module(
-      "reward_head", MLP(feat, repeat_units(cfg.reward_head.layers, cfg.reward_head.units), 1, cfg.reward_head.act,
-                         cfg.reward_head.norm, latent_onehot(cfg.rssm)));
+      "reward_head", MLP(feat, repeat_units(cfg.reward_head.layers, cfg.reward_head.units), reward_dist.out_dim(),
+                         cfg.reward_head.act, cfg.reward_head.norm, latent_onehot(cfg.rssm)));
   if (cfg.pred_discount)
     discount_head = register_module(
         "discount_head", MLP(feat, repeat_units(cfg.discount_head.layers, cfg.discount_head.units), 1,
                              cfg.discount_head.act, cfg.discount_head.norm, latent_onehot(cfg.rssm)));
   glorot_init(*this);
+  if (reward_dist.twohot) zero_output_layer(*reward_head);
   opt_ = std::make_unique<Optimizer>(parameters(), cfg.model_opt, "model_opt");
 }
 
-torch::Tensor WorldModelImpl::reward(const torch::Tensor& feat) { return reward_head(feat).squeeze(-1); }
+torch::Tensor WorldModelImpl::reward(const torch::Tensor& feat) { return reward_dist.mean(reward_head(feat)); }
 
 torch::Tensor WorldModelImpl::discount_logits(const torch::Tensor& feat) {
   TORCH_CHECK(discount_head, "WorldModel: no discount head (pred_discount is false)");
@@ -46,8 +47,8 @@ WorldModelImpl::Output WorldModelImpl::loss(const Batch& batch, std::optional<RS
 
   auto image_loss = decoder->nll(decoder(head_input("decoder")), batch.image).mean();
   auto reward_target = transform_reward(batch.reward.to(torch::kFloat32), cfg.clip_rewards);
-  // -ln N(target; mean, 1) without its constant, as the paper's unit-variance reward head.
-  auto reward_loss = 0.5 * (reward(head_input("reward")) - reward_target).square().mean();
+  // -ln p(target) without constants: the paper's unit-variance Normal, or DreamerV3's twohot.
+  auto reward_loss = reward_dist.loss(reward_head(head_input("reward")), reward_target).mean();
   auto loss = cfg.loss_scales.kl * kl_loss + cfg.loss_scales.image * image_loss + cfg.loss_scales.reward * reward_loss;
 
   Output out;

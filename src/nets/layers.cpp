@@ -101,6 +101,13 @@ void glorot_init(torch::nn::Module& module) {
   }
 }
 
+void zero_output_layer(MLPImpl& mlp) {
+  TORCH_CHECK(mlp.out, "zero_output_layer: the MLP has no output layer");
+  torch::NoGradGuard no_grad;
+  mlp.out->weight.zero_();
+  if (mlp.out->bias.defined()) mlp.out->bias.zero_();
+}
+
 std::vector<int64_t> repeat_units(int layers, int units) { return std::vector<int64_t>(layers, units); }
 
 }  // namespace dreamer

@@ -41,6 +41,13 @@ double Optimizer::update() {
     torch::NoGradGuard no_grad;
     for (auto& p : params_) p.mul_(1.0 - cfg_.wd);
   }
+  if (cfg_.tf_eps) {
+    // TensorFlow's Adam divides by sqrt(v) + eps where PyTorch's divides by sqrt(v) / sqrt(1 - beta2^t) + eps:
+    // PyTorch's with eps / sqrt(1 - beta2^t) takes TensorFlow's step.
+    auto& options = static_cast<torch::optim::AdamOptions&>(adam_->param_groups().front().options());
+    const double beta2 = std::get<1>(options.betas());
+    options.eps(cfg_.eps / std::sqrt(1.0 - std::pow(beta2, double(steps() + 1))));
+  }
   adam_->step();
   return norm;
 }
@@ -55,6 +62,13 @@ void Optimizer::load(torch::serialize::InputArchive& archive) {
   torch::serialize::InputArchive sub;
   archive.read(name_, sub);
   adam_->load(sub);
+}
+
+int64_t Optimizer::steps() const {
+  const auto& state = adam_->state();
+  auto it = state.find(c10::guts::to_string(params_.front().unsafeGetTensorImpl()));
+  if (it == state.end()) return 0;
+  return static_cast<const torch::optim::AdamParamState&>(*it->second).step();
 }
 
 int64_t Optimizer::parameter_count() const {

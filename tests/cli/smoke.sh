@@ -47,6 +47,13 @@ last_step=$(grep -o '"step":[0-9]*' "$work/run/metrics.jsonl" | tail -1 | cut -d
 [ "$(ls "$work/run/train_episodes" | wc -l)" -gt "$episodes_before" ] || fail "resume collected no new episodes"
 grep -q "steps: 300" "$work/run/config.yaml" || fail "config.yaml does not record the new steps"
 
+# The v3 preset over debug: trains, resumes (its return-normalisation state is in the checkpoint) and evaluates.
+v3=(train --configs debug v3 --task debug_catch --logdir "$work/v3" --prefill 50 --log_every 100 --threads 1)
+"$dreamer" "${v3[@]}" --steps 200 2>"$work/v3.log" || fail "the v3 run failed: $(tail -3 "$work/v3.log")"
+"$dreamer" "${v3[@]}" --steps 300 2>>"$work/v3.log" || fail "the v3 run did not resume: $(tail -3 "$work/v3.log")"
+grep -q '"return_scale"' "$work/v3/metrics.jsonl" || fail "the v3 run logged no return_scale"
+"$dreamer" eval --logdir "$work/v3" --episodes 2 --json >/dev/null || fail "the v3 run does not evaluate"
+
 # Every metrics line has its wall-clock time; the plot script draws the run as a PNG.
 grep -v -q '"time":' "$work/run/metrics.jsonl" && fail "a metrics line lacks its time"
 plot="$(dirname "$0")/../../scripts/plot_metrics.py"

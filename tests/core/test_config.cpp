@@ -1,5 +1,7 @@
-// Tests of config resolution: presets, overrides, and errors that name the bad key or value.
+// Tests of config resolution: presets (v3 over another), overrides, keys added later, and errors that name the
+// bad key or value.
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include "dreamer/core/config.h"
 #include "dreamer/core/error.h"
@@ -144,6 +146,69 @@ TEST(Config, KeysAddedLaterReadTheirDefaultsFromOlderRuns) {
     EXPECT_EQ(a.max_pool, fresh.max_pool);
     EXPECT_EQ(a.resize, fresh.resize);
   }
+}
+
+// Run directories written before the DreamerV3 and fidelity keys existed read them at configs.yaml's defaults,
+// which are the structs' (so a resumed run compares equal).
+TEST(Config, TheDreamerV3KeysReadTheirDefaultsFromOlderRuns) {
+  const ResolvedConfig now = resolve({});
+  YAML::Node tree = YAML::Load(now.yaml);
+  for (const char* block : {"rssm", "actor"}) tree[block].remove("unimix");
+  tree["rssm"].remove("gru_norm");
+  for (const char* key : {"split", "dyn", "rep"}) tree["kl"].remove(key);
+  for (const char* opt : {"model_opt", "actor_opt", "critic_opt"}) tree[opt].remove("tf_eps");
+  tree.remove("slow_reg");
+  tree.remove("return_norm");
+  YAML::Emitter out;
+  out << tree;
+  ASSERT_EQ(std::string(out.c_str()).find("unimix"), std::string::npos);
+  const Config read = parse_config(out.c_str()).config;
+  const RSSMConfig rssm;
+  const KLConfig kl;
+  const ActorConfig actor;
+  const OptConfig opt;
+  const ReturnNormConfig rn;
+  for (const Config* c : {&read, &now.config}) {
+    EXPECT_EQ(c->rssm.unimix, rssm.unimix);
+    EXPECT_EQ(c->rssm.gru_norm, rssm.gru_norm);
+    EXPECT_EQ(c->kl.split, kl.split);
+    EXPECT_EQ(c->kl.dyn, kl.dyn);
+    EXPECT_EQ(c->kl.rep, kl.rep);
+    EXPECT_EQ(c->actor.unimix, actor.unimix);
+    for (const OptConfig* o : {&c->model_opt, &c->actor_opt, &c->critic_opt}) EXPECT_EQ(o->tf_eps, opt.tf_eps);
+    EXPECT_EQ(c->slow_reg, 0.0);
+    EXPECT_EQ(c->return_norm.enabled, rn.enabled);
+    EXPECT_EQ(c->return_norm.decay, rn.decay);
+    EXPECT_EQ(c->return_norm.limit, rn.limit);
+    EXPECT_EQ(c->return_norm.low, rn.low);
+    EXPECT_EQ(c->return_norm.high, rn.high);
+  }
+}
+
+// The v3 preset applies over another preset and leaves its sizes alone; bad values are named.
+TEST(Config, TheV3PresetTurnsTheSwitchesOnOverAnotherPreset) {
+  const Config base = resolve({"minatar"}).config, v3 = resolve({"minatar", "v3"}).config;
+  EXPECT_EQ(v3.rssm.deter, base.rssm.deter);
+  EXPECT_EQ(v3.model_opt.lr, base.model_opt.lr);
+  EXPECT_EQ(v3.rssm.unimix, 0.01);
+  EXPECT_EQ(v3.actor.unimix, 0.01);
+  EXPECT_EQ(v3.reward_head.dist, "twohot");
+  EXPECT_EQ(v3.critic.dist, "twohot");
+  EXPECT_TRUE(v3.return_norm.enabled);
+  EXPECT_EQ(v3.actor_ent, 3e-4);
+  EXPECT_TRUE(v3.kl.split);
+  EXPECT_FALSE(v3.kl.free_avg);
+  EXPECT_EQ(v3.slow_reg, 1.0);
+  EXPECT_FALSE(v3.slow_target);
+  EXPECT_EQ(v3.critic.act, "silu");
+  EXPECT_EQ(v3.critic.norm, "layer");
+  EXPECT_EQ(base.rssm.unimix, 0.0);
+  expect_error([] { resolve({"debug"}, {{"rssm.unimix", "1.5"}}); }, "'rssm.unimix' has value '1.500000'");
+  expect_error([] { resolve({"debug"}, {{"critic.dist", "normal"}}); }, "expected one of: mse, twohot");
+  expect_error([] { resolve({"debug"}, {{"rssm.discrete", "0"}, {"rssm.unimix", "0.01"}}); },
+               "0 with Gaussian latents");
+  expect_error([] { resolve({"debug"}, {{"return_norm.low", "0.9"}, {"return_norm.high", "0.1"}}); },
+               "quantiles with 0 <= low < high <= 1");
 }
 
 TEST(Config, SizesAndStepsAreCheckedUpFront) {

@@ -214,3 +214,68 @@ TEST(ActorCritic, TargetCriticChangesOnlyOnItsSchedule) {
   EXPECT_EQ(agent->ac->updates.item<int64_t>(), 7);
 }
 
+
+// DreamerV3's return normalisation: the 5% and 95% quantiles tracked with `decay`, the scale at least `limit`.
+TEST(ReturnNorm, ScaleIsTheTrackedQuantileRangeAtLeastTheLimit) {
+  auto returns = torch::arange(0, 101, torch::kFloat32).reshape({1, 101});  // quantiles 0.05 and 0.95: 5 and 95
+  auto with = [&](const std::string& decay) {
+    auto cfg = preset({"debug"}, {{"return_norm.enabled", "true"}, {"return_norm.decay", decay}});
+    return ActorCritic(cfg, 16, square_actions());
+  };
+  EXPECT_NEAR(with("0")->return_scale(returns), 90.0, 1e-4);
+  auto slow = with("0.5");
+  EXPECT_NEAR(slow->return_scale(returns), 45.0, 1e-4);   // 0.5 x 0 + 0.5 x 90
+  EXPECT_NEAR(slow->return_scale(returns), 67.5, 1e-4);   // 0.5 x 45 + 0.5 x 90
+  EXPECT_NEAR(with("0.99")->return_scale(returns), 1.0, 1e-9);  // 0.9 < limit 1
+  EXPECT_NEAR(with("0")->return_scale(returns * 0.001), 1.0, 1e-9);
+  // Off: 1, and no buffer (checkpoints of earlier runs keep their keys).
+  ActorCritic off(preset({"debug"}), 16, square_actions());
+  EXPECT_EQ(off->return_scale(returns), 1.0);
+  EXPECT_FALSE(off->return_range.defined());
+}
+
+// slow_reg needs the slow copy even when the targets bootstrap from the critic: it moves as an EMA.
+TEST(ActorCritic, SlowCopyMovesForTheRegulariserAsAnAverage) {
+  auto cfg = preset({"debug"}, {{"slow_target", "false"}, {"slow_reg", "1.0"}, {"slow_target_update", "1"},
+                                {"slow_target_fraction", "0.25"}});
+  ActorCritic ac(cfg, 16, square_actions());
+  ac->update_slow_target();  // the first call copies
+  EXPECT_TRUE(torch::equal(ac->target_critic->out->bias, ac->critic->out->bias));
+  const auto before = ac->target_critic->out->bias.clone();
+  {
+    torch::NoGradGuard no_grad;
+    ac->critic->out->bias.add_(4.0);
+  }
+  ac->update_slow_target();  // 0.25 of the way: +1
+  EXPECT_TRUE(torch::allclose(ac->target_critic->out->bias, before + 1.0));
+  // Without slow_target and slow_reg the copy stays as it is.
+  ActorCritic fixed(preset({"debug"}, {{"slow_target", "false"}}), 16, square_actions());
+  const auto kept = fixed->target_critic->out->bias.clone();
+  {
+    torch::NoGradGuard no_grad;
+    fixed->critic->out->bias.add_(4.0);
+  }
+  fixed->update_slow_target();
+  EXPECT_TRUE(torch::equal(fixed->target_critic->out->bias, kept));
+}
+
+// The v3 preset: twohot heads start at exactly 0, the actor keeps 1% on every action, and an update runs with
+// every switch on and trains the critic toward its targets.
+TEST(ActorCritic, TheV3SwitchesTogether) {
+  auto cfg = preset({"debug", "v3"});
+  torch::manual_seed(7);
+  Agent agent(cfg, square_space(), square_actions());
+  auto batch = moving_square(2, 6);
+  auto post = agent->wm->train(batch).first;
+  auto feat = agent->wm->rssm->get_feat(post).flatten(0, 1);
+  EXPECT_TRUE(torch::equal(agent->ac->value(feat), torch::zeros({feat.size(0)})));
+  EXPECT_EQ(agent->ac->critic->out->weight.size(0), 255);
+  auto probs = torch::softmax(agent->ac->actor_dist(feat).logits, -1);
+  EXPECT_GE(probs.min().item<double>(), 0.01 / 3 - 1e-7);
+  Metrics m;
+  for (int i = 0; i < 3; ++i) m = agent->ac->train(*agent->wm, post, batch.is_terminal);
+  EXPECT_TRUE(m.count("return_scale"));
+  EXPECT_GE(m.at("return_scale"), 1.0);
+  EXPECT_TRUE(std::isfinite(m.at("critic_loss")));
+  EXPECT_FALSE(torch::equal(agent->ac->value(feat), torch::zeros({feat.size(0)})));  // it learned something
+}

@@ -80,7 +80,9 @@ TEST(KLBalance, FreeNatsClipTheAverageOrEachValue) {
     k.balance = alpha;
     k.free = 0.1;
     k.free_avg = true;
-    EXPECT_NEAR(rssm->kl_loss(post, prior, k).first.item<double>(), kl / 2, 1e-5);  // mean 0.187 > 0.1
+    // The mean 0.187 is above 0.1; balance 0.5 clips each KL whatever free_avg says (as the official code).
+    const double clipped_mean = alpha == 0.5 ? (kl + 0.1) / 2 : kl / 2;
+    EXPECT_NEAR(rssm->kl_loss(post, prior, k).first.item<double>(), clipped_mean, 1e-5);
     k.free_avg = false;
     EXPECT_NEAR(rssm->kl_loss(post, prior, k).first.item<double>(), (kl + 0.1) / 2, 1e-5);
     // Free nats above the KL: the loss is constant and trains nothing.
@@ -91,6 +93,51 @@ TEST(KLBalance, FreeNatsClipTheAverageOrEachValue) {
     auto grads = torch::autograd::grad({loss}, {prior.logits, post.logits}, {}, false, false, true);
     for (auto& g : grads) EXPECT_TRUE(!g.defined() || g.abs().max().item<double>() == 0.0);
   }
+}
+
+// DreamerV3's split: dyn x KL(sg(post) || prior) + rep x KL(post || sg(prior)), each clipped per step.
+TEST(KLSplit, WeighsTheDynamicsAndRepresentationTermsApart) {
+  RSSM rssm(tiny_rssm(1, 3), 4, 2);
+  const std::vector<double> q{0.7, 0.2, 0.1}, p{0.3, 0.3, 0.4};
+  const double kl = kl_by_hand(q, p);
+  auto post = categorical({0.7f, 0.2f, 0.1f}, true);
+  auto prior = categorical({0.3f, 0.3f, 0.4f}, true);
+  KLConfig k;
+  k.split = true;
+  k.dyn = 0.5;
+  k.rep = 0.1;
+  k.free = 0.0;
+  auto [loss, value] = rssm->kl_loss(post, prior, k);
+  EXPECT_NEAR(loss.item<double>(), 0.6 * kl, 1e-5);
+  EXPECT_NEAR(value.item<double>(), kl, 1e-5);
+  auto grads = torch::autograd::grad({loss}, {prior.logits, post.logits});
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_NEAR(grads[0].flatten()[i].item<double>(), 0.5 * (p[i] - q[i]), 1e-5) << i;  // the prior: dyn only
+    EXPECT_NEAR(grads[1].flatten()[i].item<double>(), 0.1 * q[i] * (std::log(q[i] / p[i]) - kl), 1e-5) << i;
+  }
+  // One free nat per step: each term is clipped at 1 (0.373 < 1), so the loss is 0.6 and trains nothing.
+  k.free = 1.0;
+  k.free_avg = false;
+  auto clipped = rssm->kl_loss(post, prior, k).first;
+  EXPECT_NEAR(clipped.item<double>(), 0.6, 1e-6);
+}
+
+TEST(RSSM, UnimixKeepsEveryLatentClassPossible) {
+  auto cfg = tiny_rssm(4, 5);
+  cfg.unimix = 0.1;
+  torch::manual_seed(0);
+  RSSM rssm(cfg, 4, 2);
+  auto prior = rssm->prior(torch::randn({3, 6}) * 50, /*sample=*/true);  // large inputs: near one-hot logits
+  auto probs = torch::softmax(prior.logits, -1);
+  EXPECT_GE(probs.min().item<double>(), 0.1 / 5 - 1e-6);  // at least unimix / classes
+  EXPECT_NEAR(probs.sum(-1).mean().item<double>(), 1.0, 1e-5);
+}
+
+TEST(RSSM, GruNormFalseLeavesTheCellWithoutLayerNorm) {
+  auto cfg = tiny_rssm(2, 3);
+  EXPECT_TRUE(RSSM(cfg, 4, 2)->cell->norm);
+  cfg.gru_norm = false;
+  EXPECT_FALSE(RSSM(cfg, 4, 2)->cell->norm);
 }
 
 TEST(KLBalance, ForwardSwapsTheArguments) {

@@ -19,6 +19,8 @@ struct OptConfig {
   double eps = 0;   // Adam epsilon
   double clip = 0;  // global gradient-norm clip, 0 = none
   double wd = 0;    // decoupled weight decay: params *= (1 - wd) before each step
+  bool tf_eps = false;  // epsilon added to the uncorrected sqrt(v), as TensorFlow's Adam (the official code's);
+                        // false: to the bias-corrected one, as PyTorch's (31.6x smaller at update 1, alike after ~5k)
 };
 
 /// An MLP head: `layers` hidden layers of `units`, then an output layer for `dist`.
@@ -27,7 +29,7 @@ struct HeadConfig {
   int units = 0;
   std::string act;   // elu, relu, tanh, silu or none
   std::string norm;  // none or layer
-  std::string dist;  // the output distribution: mse, binary, onehot, trunc_normal, auto
+  std::string dist;  // the output distribution: mse, binary, twohot (DreamerV3's symlog bins; reward, critic)
 };
 
 /// The recurrent state-space model (paper section 2.1).
@@ -41,6 +43,8 @@ struct RSSMConfig {
   std::string norm;     // none or layer, for the dense layers (the GRU always uses LayerNorm)
   std::string std_act;  // Gaussian std: sigmoid2 (2 sigmoid(x/2)), softplus or sigmoid
   double min_std = 0;   // added to the Gaussian std
+  double unimix = 0;    // DreamerV3: share of the uniform distribution mixed into the latent categoricals
+  bool gru_norm = true; // LayerNorm on the GRU's gates (false: the paper's "no layer norm" ablation)
 };
 
 /// The observation encoder or decoder.
@@ -65,6 +69,10 @@ struct KLConfig {
   bool forward = false;  // KL(prior || post) instead of KL(post || prior)
   double balance = 0.8;  // alpha; 0.5 gives the plain KL
   bool free_avg = true;  // clip the batch-mean KL instead of each KL
+  bool split = false;    // DreamerV3: dyn x KL(sg(post) || prior) + rep x KL(post || sg(prior)), each clipped at
+                         // `free`, instead of balance
+  double dyn = 0.5;      // split: weight of the dynamics term (trains the prior)
+  double rep = 0.1;      // split: weight of the representation term (trains the posterior)
 };
 
 struct ReplayConfig {
@@ -87,6 +95,16 @@ struct ActorConfig {
   std::string norm;
   std::string dist;  // auto (onehot for discrete, trunc_normal for continuous), onehot, trunc_normal
   double min_std = 0;
+  double unimix = 0;  // DreamerV3: share of the uniform distribution mixed into a discrete actor's categorical
+};
+
+/// DreamerV3's return normalisation: advantages (and the dynamics objective) divided by max(limit, S), S the
+/// range between the `low` and `high` quantiles of the lambda-returns, each tracked with `decay`.
+struct ReturnNormConfig {
+  bool enabled = false;
+  double decay = 0.99;
+  double limit = 1.0;
+  double low = 0.05, high = 0.95;
 };
 
 struct RewardNormConfig {
@@ -166,7 +184,9 @@ struct Config {
   int slow_target_update = 0;
   double slow_target_fraction = 1;
   bool slow_baseline = true;
+  double slow_reg = 0;  // DreamerV3: weight of the critic's regression onto the slow critic's prediction
   RewardNormConfig reward_norm;
+  ReturnNormConfig return_norm;
 
   /// True when `name` is in grad_heads.
   bool grad_head(const std::string& name) const;

@@ -73,8 +73,12 @@ struct ActorCriticImpl : torch::nn::Module {
 
   /// The mix of dynamics backprop in the actor objective: 0 for REINFORCE, 1 for dynamics.
   double dynamics_mix() const;
-  /// Copies the critic into the target critic when the schedule says (every slow_target_update).
+  /// Moves the target critic toward the critic when the schedule says (every slow_target_update, by
+  /// slow_target_fraction), when it bootstraps the targets (slow_target) or regularises the critic (slow_reg).
   void update_slow_target();
+  /// DreamerV3's return normalisation: updates the tracked low and high quantiles of `returns` [N, H] and returns
+  /// max(limit, high - low), or 1 when return_norm is off.
+  double return_scale(const torch::Tensor& returns);
 
   Optimizer& actor_opt() { return *actor_opt_; }
   Optimizer& critic_opt() { return *critic_opt_; }
@@ -86,6 +90,8 @@ struct ActorCriticImpl : torch::nn::Module {
   MLP target_critic{nullptr};
   torch::Tensor updates;     // buffer: updates taken (the slow target's clock)
   torch::Tensor reward_mag;  // buffer: running magnitude of imagined rewards (reward_norm)
+  torch::Tensor return_range;  // buffer [2] with return_norm: the tracked low and high quantiles of the returns
+  const ScalarDist critic_dist;  // how the critic's outputs are read: mse or twohot
 
  private:
   std::unique_ptr<Optimizer> actor_opt_;

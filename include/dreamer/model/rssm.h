@@ -25,7 +25,7 @@ inline OneHotInput latent_onehot(const RSSMConfig& cfg) {
 struct RSSMState {
   torch::Tensor deter;   // h_t: [..., deter]
   torch::Tensor stoch;   // z_t: [..., stoch, discrete] one-hot, or [..., stoch] Gaussian
-  torch::Tensor logits;  // discrete: [..., stoch, discrete]
+  torch::Tensor logits;  // discrete: [..., stoch, discrete] (with rssm.unimix, the log of the mixed probabilities)
   torch::Tensor mean;    // Gaussian: [..., stoch]
   torch::Tensor std;     // Gaussian: [..., stoch]
 
@@ -91,7 +91,9 @@ struct RSSMImpl : torch::nn::Module {
 
   /// KL balancing (paper eq. 2 and section 2.2): returns (loss, value) where value is the plain
   /// KL per step [B, T] and loss = alpha KL(sg(post) || prior) + (1 - alpha) KL(post || sg(prior)),
-  /// each side clipped below at kl.free nats (after averaging when kl.free_avg).
+  /// each side clipped below at kl.free nats (after averaging when kl.free_avg); balance 0.5 is the plain KL
+  /// clipped per step. With kl.split (DreamerV3): loss = dyn KL(sg(post) || prior) + rep KL(post || sg(prior)),
+  /// each clipped the same way.
   std::pair<torch::Tensor, torch::Tensor> kl_loss(const RSSMState& post, const RSSMState& prior,
                                                   const KLConfig& kl) const;
 

@@ -13,6 +13,7 @@
 #include "dreamer/core/spaces.h"
 #include "dreamer/model/rssm.h"
 #include "dreamer/nets/coders.h"
+#include "dreamer/nets/dist.h"
 #include "dreamer/nets/optimizer.h"
 #include "dreamer/replay/batch.h"
 
@@ -62,6 +63,7 @@ struct WorldModelImpl : torch::nn::Module {
   Decoder decoder{nullptr};
   MLP reward_head{nullptr};
   MLP discount_head{nullptr};  // absent when pred_discount is false
+  const ScalarDist reward_dist;  // how the reward head's outputs are read: mse or twohot
 
  private:
   std::unique_ptr<Optimizer> opt_;

@@ -71,6 +71,10 @@ TORCH_MODULE(MLP);
 /// observations.
 void glorot_init(torch::nn::Module& module);
 
+/// Sets the weights and biases of `mlp`'s output layer to zero (DreamerV3 starts its twohot heads so: a
+/// prediction of exactly 0, and no large early targets from a random head).
+void zero_output_layer(MLPImpl& mlp);
+
 /// `layers` copies of `units`: the hidden sizes of an official MLP head.
 std::vector<int64_t> repeat_units(int layers, int units);
 

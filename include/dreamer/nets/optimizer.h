@@ -22,7 +22,8 @@ class Optimizer {
   Optimizer(std::vector<torch::Tensor> params, const OptConfig& cfg, std::string name);
 
   /// Zeroes the gradients, backpropagates `loss`, clips them to the global norm `clip`, applies
-  /// weight decay (params *= 1 - wd) and takes an Adam step. Returns the norm before clipping.
+  /// weight decay (params *= 1 - wd) and takes an Adam step (epsilon as TensorFlow's with tf_eps). Returns the
+  /// norm before clipping.
   double step(const torch::Tensor& loss, bool retain_graph = false);
 
   /// The two halves of step(): zero the gradients and backpropagate `loss`; then clip, decay and
@@ -34,6 +35,8 @@ class Optimizer {
   void save(torch::serialize::OutputArchive& archive) const;
   void load(torch::serialize::InputArchive& archive);
   const std::string& name() const { return name_; }
+  /// Adam steps taken so far (restored with the optimizer's state).
+  int64_t steps() const;
   int64_t parameter_count() const;
 
  private:
