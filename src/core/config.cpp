@@ -8,7 +8,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <cctype>
 #include <functional>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -130,6 +132,10 @@ class Reader {
   }
   void read(const std::string& key, const YAML::Node& n, bool& out) {
     if (!n.IsScalar() || !YAML::convert<bool>::decode(n, out)) throw bad(key, n, "true or false");
+  }
+  void read(const std::string& key, const YAML::Node& n, Schedule& out) {
+    if (!n.IsScalar()) throw bad(key, n, "a number or a schedule");
+    out = Schedule::parse(key, n.Scalar());
   }
   void read(const std::string& key, const YAML::Node& n, std::string& out) {
     if (!n.IsScalar()) throw bad(key, n, "a string");
@@ -308,6 +314,57 @@ void validate(const Config& c) {
   require(c.discount > 0 && c.discount <= 1, "discount", std::to_string(c.discount), "a number in (0, 1]");
 }
 
+}  // namespace
+
+Schedule::Schedule(double value) : a(value), text(std::to_string(value)) {}
+
+Schedule Schedule::parse(const std::string& key, const std::string& text) {
+  auto number = [&](const std::string& s, double& out) {
+    char* end = nullptr;
+    out = std::strtod(s.c_str(), &end);
+    while (end && std::isspace(static_cast<unsigned char>(*end))) ++end;
+    return !s.empty() && end && *end == '\0' && std::isfinite(out);
+  };
+  Schedule s;
+  s.text = text;
+  if (number(text, s.a)) return s;
+  static const std::regex form(R"(\s*(linear|warmup|exp)\(([^,()]+),([^,()]+)(?:,([^,()]+))?\)\s*)");
+  std::smatch m;
+  const std::string want = "a number or a schedule: linear(a, b, frames), warmup(frames, value), exp(a, b, halflife)";
+  if (!std::regex_match(text, m, form)) throw Error("config: key '" + key + "' has value '" + text + "', expected " + want);
+  const std::string name = m[1];
+  const bool three = name != "warmup";
+  if (m[4].matched != three) throw Error("config: key '" + key + "' has value '" + text + "', expected " + want);
+  double v[3] = {0, 0, 0};
+  for (int i = 0; i < (three ? 3 : 2); ++i)
+    if (!number(m[size_t(i) + 2], v[i])) throw Error("config: key '" + key + "' has value '" + text + "', expected " + want);
+  if (name == "linear") {
+    s.kind = Kind::linear;
+    s.a = v[0], s.b = v[1], s.n = v[2];
+  } else if (name == "warmup") {
+    s.kind = Kind::warmup;
+    s.n = v[0], s.b = v[1];
+  } else {
+    s.kind = Kind::exp;
+    s.a = v[0], s.b = v[1], s.n = v[2];
+  }
+  if (!(s.n > 0)) throw Error("config: key '" + key + "' has value '" + text + "', expected a positive frame count");
+  return s;
+}
+
+double Schedule::operator()(int64_t frames) const {
+  const double progress = std::clamp(double(frames) / n, 0.0, 1.0);
+  switch (kind) {
+    case Kind::constant: return a;
+    case Kind::linear: return (1 - progress) * a + progress * b;
+    case Kind::warmup: return progress * b;
+    case Kind::exp: return b + (a - b) * std::pow(0.5, double(frames) / n);
+  }
+  return a;
+}
+
+namespace {
+
 ResolvedConfig from_tree(const YAML::Node& tree) {
   Reader r(tree);
   Config c;
@@ -345,6 +402,7 @@ ResolvedConfig from_tree(const YAML::Node& tree) {
   r("replay.prioritize_ends", c.replay.prioritize_ends);
   r("dataset.batch", c.dataset.batch);
   r("dataset.length", c.dataset.length);
+  r.added_later("carry_state", c.carry_state);
   r("precision", c.precision);
   r("clip_rewards", c.clip_rewards);
   r("expl_behavior", c.expl_behavior);

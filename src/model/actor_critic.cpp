@@ -147,7 +147,7 @@ double ActorCriticImpl::dynamics_mix() const {
   if (mode == "auto") mode = act_space.discrete ? "reinforce" : "dynamics";
   if (mode == "reinforce") return 0.0;
   if (mode == "dynamics") return 1.0;
-  return cfg.actor_grad_mix;  // both
+  return cfg.actor_grad_mix(frames_);  // both
 }
 
 Imagination ActorCriticImpl::imagine(WorldModelImpl& wm, const RSSMState& start, const torch::Tensor& is_terminal,
@@ -254,7 +254,8 @@ Metrics ActorCriticImpl::train(WorldModelImpl& wm, const RSSMState& start, const
   }
   if (mix > 0) objective = objective + mix * later / scale;
   auto entropy = policy.entropy().reshape(shape);
-  objective = objective + cfg.actor_ent * entropy;
+  const double ent_scale = cfg.actor_ent(frames_);
+  objective = objective + ent_scale * entropy;
   auto actor_loss = -(seq.weight.slice(1, 0, steps - 2) * objective).mean();
 
   // Critic: regress every state but the last onto its return.
@@ -294,6 +295,7 @@ Metrics ActorCriticImpl::train(WorldModelImpl& wm, const RSSMState& start, const
   m["imag_reward"] = seq.reward.mean().item<double>();
   m["imag_discount"] = seq.discount.mean().item<double>();
   m["actor_grad_mix"] = mix;
+  if (!cfg.actor_ent.constant()) m["actor_ent_scale"] = ent_scale;
   if (cfg.return_norm.enabled) m["return_scale"] = scale;
   return m;
 }

@@ -17,7 +17,10 @@ AgentImpl::AgentImpl(const Config& cfg_, const ObsSpace& obs, const ActSpace& ac
 Metrics AgentImpl::train(const Batch& batch, PhaseClock* clock) {
   // Forward passes under bf16 autocast when precision is 16; backward passes follow their dtypes.
   Bf16Autocast autocast(cfg.precision == 16, wm->parameters().front().is_cuda());
-  auto [post, metrics] = wm->train(batch, clock);
+  std::optional<RSSMState> start;
+  if (cfg.carry_state && carried_.deter.defined() && carried_.deter.size(0) == batch.image.size(0)) start = carried_;
+  auto [post, metrics] = wm->train(batch, clock, start);
+  if (cfg.carry_state) carried_ = post.map([](const torch::Tensor& t) { return t.select(1, -1); });
   auto ac_metrics = ac->train(*wm, post, batch.is_terminal, clock);
   metrics.insert(ac_metrics.begin(), ac_metrics.end());
   return metrics;

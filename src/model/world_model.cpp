@@ -72,8 +72,9 @@ WorldModelImpl::Output WorldModelImpl::loss(const Batch& batch, std::optional<RS
   return out;
 }
 
-std::pair<RSSMState, Metrics> WorldModelImpl::train(const Batch& batch, PhaseClock* clock) {
-  auto out = loss(batch);
+std::pair<RSSMState, Metrics> WorldModelImpl::train(const Batch& batch, PhaseClock* clock,
+                                                    std::optional<RSSMState> state) {
+  auto out = loss(batch, std::move(state));
   require_finite(out.metrics, "world model");
   lap(clock, "wm_forward");
   opt_->backward(out.loss);

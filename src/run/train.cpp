@@ -210,6 +210,7 @@ void Trainer::add_step(int env, const uint8_t* obs, const float* action, const T
 
 void Trainer::update() {
   const Batch batch = replay_.sample(cfg_.dataset.batch, cfg_.dataset.length).to(device_);
+  agent_->ac->set_frames(step_);    // the clock of the actor's schedules
   log_->add(agent_->train(batch));  // the world model, then the actor and critic from its posteriors
   ++updates_;
 }

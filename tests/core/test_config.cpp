@@ -195,7 +195,7 @@ TEST(Config, TheV3PresetTurnsTheSwitchesOnOverAnotherPreset) {
   EXPECT_EQ(v3.reward_head.dist, "twohot");
   EXPECT_EQ(v3.critic.dist, "twohot");
   EXPECT_TRUE(v3.return_norm.enabled);
-  EXPECT_EQ(v3.actor_ent, 3e-4);
+  EXPECT_EQ(v3.actor_ent(0), 3e-4);
   EXPECT_TRUE(v3.kl.split);
   EXPECT_FALSE(v3.kl.free_avg);
   EXPECT_EQ(v3.slow_reg, 1.0);
@@ -209,6 +209,30 @@ TEST(Config, TheV3PresetTurnsTheSwitchesOnOverAnotherPreset) {
                "0 with Gaussian latents");
   expect_error([] { resolve({"debug"}, {{"return_norm.low", "0.9"}, {"return_norm.high", "0.1"}}); },
                "quantiles with 0 <= low < high <= 1");
+}
+
+// actor_ent and actor_grad_mix take the official configs' schedules, counted in frames.
+TEST(Config, SchedulesByHand) {
+  const Config c = resolve({"debug"}, {{"actor_ent", "linear(1e-2, 1e-3, 1000)"}, {"actor_grad_mix", "warmup(100, 0.5)"}})
+                       .config;
+  EXPECT_DOUBLE_EQ(c.actor_ent(0), 1e-2);
+  EXPECT_DOUBLE_EQ(c.actor_ent(500), 5.5e-3);
+  EXPECT_DOUBLE_EQ(c.actor_ent(1000), 1e-3);
+  EXPECT_DOUBLE_EQ(c.actor_ent(5000), 1e-3);
+  EXPECT_DOUBLE_EQ(c.actor_grad_mix(0), 0.0);
+  EXPECT_DOUBLE_EQ(c.actor_grad_mix(25), 0.125);
+  EXPECT_DOUBLE_EQ(c.actor_grad_mix(400), 0.5);
+  const Schedule halving = Schedule::parse("k", "exp(1, 0.2, 10)");
+  EXPECT_DOUBLE_EQ(halving(0), 1.0);
+  EXPECT_DOUBLE_EQ(halving(10), 0.6);   // 0.2 + 0.8 x 0.5
+  EXPECT_DOUBLE_EQ(halving(20), 0.4);   // 0.2 + 0.8 x 0.25
+  EXPECT_TRUE(Schedule::parse("k", "3e-4").constant());
+  EXPECT_DOUBLE_EQ(Schedule::parse("k", "3e-4")(123456), 3e-4);
+  for (const char* bad : {"linear(1, 2)", "warmup(1, 2, 3)", "cosine(1, 2, 3)", "linear(1, x, 3)", "linear(1, 2, 0)", "fast"})
+    expect_error([&] { resolve({"debug"}, {{"actor_ent", bad}}); }, "'actor_ent' has value '" + std::string(bad) + "'");
+  // The schedule's text is what config.yaml keeps, so a resumed run compares equal.
+  EXPECT_NE(resolve({"debug"}, {{"actor_ent", "linear(1e-2, 1e-3, 1000)"}}).yaml.find("linear(1e-2, 1e-3, 1000)"),
+            std::string::npos);
 }
 
 TEST(Config, SizesAndStepsAreCheckedUpFront) {

@@ -279,3 +279,14 @@ TEST(ActorCritic, TheV3SwitchesTogether) {
   EXPECT_TRUE(std::isfinite(m.at("critic_loss")));
   EXPECT_FALSE(torch::equal(agent->ac->value(feat), torch::zeros({feat.size(0)})));  // it learned something
 }
+
+// actor_grad both with a schedule: the mix follows the frames the trainer reports.
+TEST(ActorCritic, TheMixFollowsItsScheduleInFrames) {
+  auto cfg = preset({"debug"}, {{"actor_grad", "both"}, {"actor_grad_mix", "linear(0, 1, 100)"}});
+  ActorCritic ac(cfg, 8, ActSpace{true, 3});
+  EXPECT_DOUBLE_EQ(ac->dynamics_mix(), 0.0);
+  ac->set_frames(25);
+  EXPECT_DOUBLE_EQ(ac->dynamics_mix(), 0.25);
+  ac->set_frames(1000);
+  EXPECT_DOUBLE_EQ(ac->dynamics_mix(), 1.0);
+}

@@ -45,3 +45,23 @@ TEST(Agent, ExploreModeActsUniformlyAndFiltersTheStateAsTrainMode) {
   for (int i = 0; i < 3; ++i) EXPECT_NEAR(counts[i].item<double>(), 1000.0, 130.0) << "action " << i;
   EXPECT_FALSE(torch::equal(a, b));
 }
+
+// carry_state: rows that start mid-sequence (no is_first) begin from the previous batch's last posterior of their
+// row; rows that start an episode reset it, so there it changes nothing.
+TEST(Agent, CarryStateStartsRowsFromThePreviousBatch) {
+  auto run = [](bool carry, bool second_starts_episodes) {
+    auto cfg = preset({"debug"}, {{"carry_state", carry ? "true" : "false"}});
+    torch::manual_seed(2);
+    Agent agent(cfg, square_space(), square_actions());
+    auto first = moving_square(3, 5, 10, 3, 1);
+    auto second = moving_square(3, 5, 10, 3, 2);
+    if (!second_starts_episodes) second.is_first.zero_();
+    torch::manual_seed(3);
+    agent->train(first);
+    torch::manual_seed(4);
+    return agent->train(second).at("model_loss");
+  };
+  EXPECT_EQ(run(true, true), run(false, true));
+  EXPECT_NE(run(true, false), run(false, false));
+  EXPECT_EQ(run(false, false), run(false, false));  // the difference is the carried state, not noise
+}

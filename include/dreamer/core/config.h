@@ -12,6 +12,24 @@ class Node;
 
 namespace dreamer {
 
+/// A value that may follow training's progress, counted in environment frames: a number, or one of the official
+/// configs' schedules: `linear(a, b, n)` (a to b over n frames, then b), `warmup(n, v)` (0 to v over n frames,
+/// then v), `exp(a, b, h)` (b + (a - b) 0.5^(frames / h)). The official code counts the same in agent steps.
+struct Schedule {
+  enum class Kind { constant, linear, warmup, exp };
+  Kind kind = Kind::constant;
+  double a = 0, b = 0, n = 1;
+  std::string text;  // as written in the config
+
+  /// A constant.
+  Schedule(double value = 0);  // NOLINT: a number is a constant schedule
+  /// Parses a number or a schedule; throws dreamer::Error naming `key` and the text otherwise.
+  static Schedule parse(const std::string& key, const std::string& text);
+  /// The value after `frames` environment frames.
+  double operator()(int64_t frames) const;
+  bool constant() const { return kind == Kind::constant; }
+};
+
 /// An optimizer: Adam with epsilon, global-norm gradient clipping and decoupled weight decay.
 struct OptConfig {
   std::string opt;  // only "adam"
@@ -150,6 +168,7 @@ struct Config {
   int64_t expl_until = 0;
   ReplayConfig replay;
   DatasetConfig dataset;
+  bool carry_state = false;  // each training row starts from the previous batch's last posterior of that row
   int precision = 32;
   // Agent
   std::string clip_rewards;
@@ -178,8 +197,8 @@ struct Config {
   int imag_horizon = 0;
   int64_t imag_starts = 0;  // start states drawn per update from the B x T posteriors, 0 = all
   std::string actor_grad;
-  double actor_grad_mix = 0;
-  double actor_ent = 0;
+  Schedule actor_grad_mix;  // the share of dynamics backprop with actor_grad both; a number or a schedule
+  Schedule actor_ent;       // the entropy bonus's scale; a number or a schedule
   bool slow_target = true;
   int slow_target_update = 0;
   double slow_target_fraction = 1;

@@ -71,8 +71,11 @@ struct ActorCriticImpl : torch::nn::Module {
   Metrics train(WorldModelImpl& wm, const RSSMState& start, const torch::Tensor& is_terminal,
                 PhaseClock* clock = nullptr);
 
-  /// The mix of dynamics backprop in the actor objective: 0 for REINFORCE, 1 for dynamics.
+  /// The mix of dynamics backprop in the actor objective: 0 for REINFORCE, 1 for dynamics, actor_grad_mix at the
+  /// current frame for both.
   double dynamics_mix() const;
+  /// The environment frames trained on so far: the clock of the actor_ent and actor_grad_mix schedules.
+  void set_frames(int64_t frames) { frames_ = frames; }
   /// Moves the target critic toward the critic when the schedule says (every slow_target_update, by
   /// slow_target_fraction), when it bootstraps the targets (slow_target) or regularises the critic (slow_reg).
   void update_slow_target();
@@ -96,6 +99,7 @@ struct ActorCriticImpl : torch::nn::Module {
  private:
   std::unique_ptr<Optimizer> actor_opt_;
   std::unique_ptr<Optimizer> critic_opt_;
+  int64_t frames_ = 0;
 };
 TORCH_MODULE(ActorCritic);
 

@@ -24,7 +24,8 @@ struct AgentImpl : torch::nn::Module {
   AgentImpl(const Config& cfg, const ObsSpace& obs_space, const ActSpace& act_space);
 
   /// One training step: the world model on the batch, then the actor-critic in imagination from
-  /// every posterior state of the batch.
+  /// every posterior state of the batch. With carry_state, each row starts from the last posterior
+  /// state of the same row of the previous batch, as the official code's CarryOverState.
   /// A clock gets the laps wm_forward, wm_backward, imagination, ac_backward and optimizer.
   Metrics train(const Batch& batch, PhaseClock* clock = nullptr);
 
@@ -41,6 +42,9 @@ struct AgentImpl : torch::nn::Module {
   const ActSpace act_space;
   WorldModel wm{nullptr};
   ActorCritic ac{nullptr};
+
+ private:
+  RSSMState carried_;  // carry_state: the last posterior of each row of the previous batch [B, ...]
 };
 TORCH_MODULE(Agent);
 

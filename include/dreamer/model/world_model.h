@@ -41,8 +41,10 @@ struct WorldModelImpl : torch::nn::Module {
 
   /// One optimisation step on `batch`: returns the detached posterior states [B, T, ...] and
   /// the metrics, including model_loss and model_grad_norm. A clock gets the laps wm_forward,
-  /// wm_backward and optimizer.
-  std::pair<RSSMState, Metrics> train(const Batch& batch, PhaseClock* clock = nullptr);
+  /// wm_backward and optimizer. `state` [B, ...]: the filter's state before each row's first step
+  /// (zeros when absent; reset anyway where is_first).
+  std::pair<RSSMState, Metrics> train(const Batch& batch, PhaseClock* clock = nullptr,
+                                      std::optional<RSSMState> state = std::nullopt);
 
   /// Head outputs on features [..., feat]: reward mean [...] and discount logits [...].
   torch::Tensor reward(const torch::Tensor& feat);
