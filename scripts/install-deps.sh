@@ -8,6 +8,7 @@ packages=(
   libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
   libprotobuf-dev protobuf-compiler   # TensorBoard event files (protoc generates the Event classes)
   libgif-dev            # giflib: GIF videos
+  libgloo-dev           # Gloo's headers, which LibTorch's c10d headers include (data-parallel training)
   libgoogle-perftools-dev  # tcmalloc: glibc's malloc page-faults large tensors back in every update
   libgtest-dev
   python3-numpy         # tests check that numpy reads the replay's .npz files

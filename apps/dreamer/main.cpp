@@ -6,11 +6,16 @@
 #endif
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -19,20 +24,24 @@
 #include "dreamer/core/config.h"
 #include "dreamer/core/error.h"
 #include "dreamer/core/runtime.h"
+#include "dreamer/dist/learner_group.h"
 #include "dreamer/envs/atari.h"
 #include "dreamer/envs/evaluate.h"
 #include "dreamer/io/gif.h"
 #include "dreamer/run/score.h"
 #include "dreamer/run/train.h"
+#include "dist/allreduce_bench.h"
 #include "envs/atari_bench.h"
 #include "envs/env_bench.h"
 #include "envs/mujoco_bench.h"
+#include "model/synthetic.h"
 #include "model/update_bench.h"
 
 namespace {
 
 constexpr int kBadInput = 2;
 constexpr int kDiverged = 3;
+constexpr int kGroupLost = 4;  // a data-parallel run lost a rank (docs/distributed.md)
 std::atomic<bool> g_stop{false};
 std::atomic<int> g_signal{0};
 
@@ -73,6 +82,20 @@ struct RunOptions {
       overrides.emplace_back(key, value);
     }
   }
+  // torchrun's rendezvous variables, when WORLD_SIZE is set, as dist.* overrides (a --dist.* option wins).
+  void add_rendezvous_from_environment() {
+    if (!std::getenv("WORLD_SIZE")) return;
+    const std::pair<const char*, const char*> variables[] = {
+        {"WORLD_SIZE", "dist.world_size"}, {"RANK", "dist.rank"}, {"MASTER_ADDR", "dist.master_addr"},
+        {"MASTER_PORT", "dist.master_port"}};
+    for (const auto& [variable, key] : variables) {
+      const char* value = std::getenv(variable);
+      if (!value) continue;
+      bool given = false;
+      for (const auto& kv : overrides) given = given || kv.first == key;
+      if (!given) overrides.insert(overrides.begin(), {key, value});
+    }
+  }
   dreamer::ResolvedConfig resolve() const {
     return dreamer::load_config(dreamer::default_configs_path(), presets, overrides);
   }
@@ -88,11 +111,11 @@ struct RunOptions {
   }
 };
 
-// One line per report; on a terminal, a bar redrawn in place between logs.
-void print_progress(const dreamer::Progress& p, bool tty) {
+// One line per report; on a terminal, a bar redrawn in place between logs. `who` starts the line (a rank's name).
+void print_progress(const dreamer::Progress& p, bool tty, const std::string& who) {
   const double frac = p.total > 0 ? std::min(1.0, double(p.step) / double(p.total)) : 0.0;
   const double eta = p.fps > 0 ? double(p.total - p.step) / p.fps : 0.0;
-  std::string line = fmt::format("[{:<8}] {:>10}/{} frames {:5.1f}% | {:7.0f} fps | {:6.2f} upd/s | ETA {:02d}:{:02d}:{:02d}",
+  std::string line = who + fmt::format("[{:<8}] {:>10}/{} frames {:5.1f}% | {:7.0f} fps | {:6.2f} upd/s | ETA {:02d}:{:02d}:{:02d}",
                                  p.phase, p.step, p.total, 100 * frac, p.fps, p.updates_per_s, int(eta / 3600),
                                  int(eta / 60) % 60, int(eta) % 60);
   if (p.has_return) line += fmt::format(" | return {:.2f}", p.last_return);
@@ -111,11 +134,17 @@ void print_blas_advice() {
 }
 
 int run_train(RunOptions& run) {
+  run.add_rendezvous_from_environment();
   auto rc = run.resolve_run();
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   const bool tty = isatty(STDERR_FILENO);
-  fmt::print(stderr, "dreamer train: task {} in {}\n", rc.config.task, rc.config.logdir);
+  const auto& dist = rc.config.dist;
+  if (dist.world_size > 1)
+    fmt::print(stderr, "dreamer train: task {} in {}, rank {} of {} (group at {}:{})\n", rc.config.task,
+               rc.config.logdir, dist.rank, dist.world_size, dist.master_addr, dist.master_port);
+  else
+    fmt::print(stderr, "dreamer train: task {} in {}\n", rc.config.task, rc.config.logdir);
   print_blas_advice();
   if (rc.config.precision == 16)
     fmt::print(stderr, "note: precision 16 (bfloat16) is experimental: its learning was compared with float32 on "
@@ -123,12 +152,13 @@ int run_train(RunOptions& run) {
   // Threads and seeds are the program's: `threads: 0` follows the load, taking every core other processes leave
   // free, looked at every 2 s between collection steps.
   int threads = dreamer::set_threads(rc.config.threads);
-  dreamer::seed_everything(uint64_t(rc.config.seed));
+  dreamer::seed_everything(dreamer::rank_seed(uint64_t(rc.config.seed), dist.rank));
   dreamer::ThreadGovernor governor;
   governor.update();
   auto last_governed = std::chrono::steady_clock::now();
   dreamer::TrainHooks hooks;
-  hooks.report = [tty](const dreamer::Progress& p) { print_progress(p, tty); };
+  const std::string who = dist.world_size > 1 ? fmt::format("rank {} ", dist.rank) : "";
+  hooks.report = [tty, who](const dreamer::Progress& p) { print_progress(p, tty, who); };
   hooks.stop = &g_stop;
   if (rc.config.threads == 0)
     hooks.tick = [&] {
@@ -389,6 +419,77 @@ int run_bench(bool envs, bool model, double seconds, dreamer::UpdateBenchOptions
   return 0;
 }
 
+// A TCP port on 127.0.0.1 that nothing listens on right now (for a group this program starts on one machine).
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    throw dreamer::Error("bench: cannot find a free TCP port on 127.0.0.1");
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// `dreamer bench --allreduce`: in a group torchrun's variables describe (WORLD_SIZE set), this process is one rank;
+// otherwise it starts ranks 1..ranks-1 on this machine (this program again, same options) and is rank 0.
+int run_bench_allreduce(dreamer::AllreduceBenchOptions opts, int ranks, const std::vector<std::string>& args, bool json) {
+  if (opts.repeats < 1) throw dreamer::Error("bench: --repeats must be at least 1, got " + std::to_string(opts.repeats));
+  for (const auto& preset : opts.presets) dreamer::preset_spaces(preset);  // a bad name before any rank starts
+  opts.dist.timeout = 120;
+  std::vector<pid_t> children;
+  if (const char* world = std::getenv("WORLD_SIZE")) {
+    opts.dist.world_size = std::atoi(world);
+    opts.dist.rank = std::getenv("RANK") ? std::atoi(std::getenv("RANK")) : 0;
+    if (const char* addr = std::getenv("MASTER_ADDR")) opts.dist.master_addr = addr;
+    if (const char* port = std::getenv("MASTER_PORT")) opts.dist.master_port = std::atoi(port);
+  } else {
+    if (ranks < 2) throw dreamer::Error("bench: --ranks must be at least 2, got " + std::to_string(ranks));
+    opts.dist.world_size = ranks;
+    opts.dist.master_port = free_port();
+    for (int r = 1; r < ranks; ++r) {
+      std::vector<std::string> env{"WORLD_SIZE=" + std::to_string(ranks), "RANK=" + std::to_string(r),
+                                   "MASTER_ADDR=127.0.0.1", "MASTER_PORT=" + std::to_string(opts.dist.master_port)};
+      for (char** e = environ; *e; ++e) env.emplace_back(*e);
+      std::vector<char*> envp, argv;
+      for (auto& e : env) envp.push_back(e.data());
+      envp.push_back(nullptr);
+      std::vector<std::string> arguments = args;
+      for (auto& a : arguments) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      pid_t pid = 0;
+      if (posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), envp.data()) != 0)
+        throw dreamer::Error("bench: cannot start rank " + std::to_string(r) + " (/proc/self/exe)");
+      children.push_back(pid);
+    }
+  }
+  dreamer::bench_allreduce(opts, [json](const dreamer::AllreduceBenchResult& r) {
+    if (json) {
+      std::cout << nlohmann::json{{"bench", "allreduce"}, {"preset", r.preset}, {"ranks", r.ranks},
+                                  {"threads", r.threads}, {"gradient_bytes", r.gradient_bytes},
+                                  {"allreduce_ms", r.allreduce_ms}, {"wait_ms", r.wait_ms}, {"update_ms", r.update_ms},
+                                  {"synced_update_ms", r.synced_update_ms}, {"share", r.share},
+                                  {"gbytes_per_s", r.gbytes_per_s}}
+                       .dump()
+                << std::endl;
+    } else {
+      fmt::print("{:<14} {} ranks x {} thread(s): {:.1f} MB of gradients per update, all-reduce {:.1f} ms "
+                 "({:.2f} GB/s) = {:.1f}% of the {:.0f} ms synchronised update (unsynchronised {:.0f} ms; "
+                 "{:.1f} ms waiting for the slower rank)\n",
+                 r.preset, r.ranks, r.threads, r.gradient_bytes / 1e6, r.allreduce_ms, r.gbytes_per_s, 100 * r.share,
+                 r.synced_update_ms, r.update_ms, r.wait_ms);
+    }
+  });
+  for (pid_t pid : children) {
+    int status = 0;
+    if (::waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+      throw dreamer::Error("bench: a rank of the all-reduce benchmark failed");
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -462,6 +563,12 @@ int main(int argc, char** argv) {
   bench->add_flag("!--no-scaling", update_opts.scaling, "Skip the 1-thread measurement");
   bench->add_option("--seconds", bench_seconds, "Seconds measured per task");
   bench->add_flag("--json", json, "One JSON object per line");
+  bool bench_allreduce = false;
+  int bench_ranks = 2;
+  bench->add_flag("--allreduce", bench_allreduce,
+                  "Gradient all-reduce time per update over Gloo on loopback, against the update (--configs, "
+                  "default minatar,atari)");
+  bench->add_option("--ranks", bench_ranks, "Processes for --allreduce (started on this machine unless WORLD_SIZE is set)");
 
   try {
     app.parse(argc, argv);
@@ -494,10 +601,25 @@ int main(int argc, char** argv) {
     if (score->parsed()) return run_score(score_runs, score_published, score_baselines, json);
     if (play->parsed())
       return run_play(logdir, play_out, play_episodes, play_seed, play_threads, play_fps, play_max_frames, json);
+    if (bench->parsed() && bench_allreduce) {
+      dreamer::AllreduceBenchOptions opts;
+      if (bench->get_option("--configs")->count() > 0) opts.presets = update_opts.presets;
+      if (bench->get_option("--repeats")->count() > 0) opts.repeats = update_opts.repeats;
+      if (bench->get_option("--threads")->count() > 0) opts.threads = update_opts.threads;
+      std::vector<std::string> args{"dreamer", "bench", "--allreduce", "--repeats", std::to_string(opts.repeats),
+                                    "--threads", std::to_string(opts.threads), "--configs"};
+      std::string presets;
+      for (const auto& p : opts.presets) presets += (presets.empty() ? "" : ",") + p;
+      args.push_back(presets);
+      return run_bench_allreduce(opts, bench_ranks, args, json);
+    }
     if (bench->parsed()) return run_bench(bench_envs, bench_model, bench_seconds, update_opts, json);
   } catch (const dreamer::Divergence& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return kDiverged;
+  } catch (const dreamer::GroupError& e) {
+    fmt::print(stderr, "error: {}\n", e.what());
+    return kGroupLost;
   } catch (const dreamer::Error& e) {
     fmt::print(stderr, "error: {}\n", e.what());
     return kBadInput;

@@ -9,6 +9,7 @@
 #include "dreamer/envs/atari.h"
 #include "dreamer/envs/random.h"
 #include "dreamer/envs/registry.h"
+#include "median.h"
 
 #ifdef DREAMER_WITH_ALE
 #include <ale_interface.hpp>
@@ -20,12 +21,6 @@ namespace dreamer {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 // Calls `agent_step` in chunks for about `seconds`; returns agent steps per second.
 template <class Step>

@@ -15,47 +15,17 @@
 #include "dreamer/core/phase_clock.h"
 #include "dreamer/core/runtime.h"
 #include "dreamer/model/agent.h"
+#include "median.h"
 #include "model/flops.h"
 #include "model/peak.h"
+#include "model/synthetic.h"
 
 namespace dreamer {
 namespace {
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 double percentile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1, size_t(q * double(v.size())))];
-}
-
-// The observation and action spaces a preset trains on, without building its env (ALE and MuJoCo
-// need not be installed): Atari 64x64 gray with the full 18 actions, walker's 64x64 RGB and 6 joints,
-// cartpole's 64x64 RGB and 1 force.
-std::pair<ObsSpace, ActSpace> preset_spaces(const std::string& preset) {
-  if (preset == "debug") return {{10, 10, 1, 1}, {true, 3}};
-  if (preset == "minatar") return {{10, 10, 4, 1}, {true, 6}};  // minatar_breakout
-  if (preset == "atari") return {{64, 64, 1, 255}, {true, 18}};
-  if (preset == "mujoco_vision") return {{64, 64, 3, 255}, {false, 6}};
-  if (preset == "mujoco") return {{64, 64, 3, 255}, {false, 1}};  // mujoco_cartpole_swingup
-  throw Error("bench: preset '" + preset + "' is not one of: debug, minatar, atari, mujoco_vision, mujoco");
-}
-
-Batch synthetic_batch(const Config& cfg, const ObsSpace& obs, const ActSpace& act) {
-  const int64_t B = cfg.dataset.batch, T = cfg.dataset.length;
-  Batch b;
-  b.image = torch::randint(0, obs.high + 1, {B, T, obs.height, obs.width, obs.channels}, torch::kUInt8);
-  b.action = act.discrete ? torch::one_hot(torch::randint(0, act.n, {B, T}), act.n).to(torch::kFloat32)
-                          : torch::rand({B, T, int64_t(act.n)}) * 2 - 1;
-  b.reward = torch::randn({B, T});
-  b.is_first = torch::zeros({B, T}, torch::kBool);
-  b.is_first.select(1, 0).fill_(true);
-  b.is_terminal = torch::rand({B, T}) < 0.01;
-  return b;
 }
 
 // Resets the kernel's record of this process's peak resident memory to the current resident size

@@ -268,6 +268,13 @@ void validate(const Config& c) {
   require(c.kl.dyn >= 0, "kl.dyn", std::to_string(c.kl.dyn), "a number >= 0");
   require(c.kl.rep >= 0, "kl.rep", std::to_string(c.kl.rep), "a number >= 0");
   require(c.slow_reg >= 0, "slow_reg", std::to_string(c.slow_reg), "a number >= 0");
+  require(c.dist.world_size >= 1, "dist.world_size", std::to_string(c.dist.world_size), "a process count >= 1");
+  require(c.dist.rank >= 0 && c.dist.rank < c.dist.world_size, "dist.rank", std::to_string(c.dist.rank),
+          "a rank in [0, dist.world_size - 1] (world_size " + std::to_string(c.dist.world_size) + ")");
+  require(c.dist.master_port >= 1 && c.dist.master_port <= 65535, "dist.master_port",
+          std::to_string(c.dist.master_port), "a TCP port in [1, 65535]");
+  require(!c.dist.master_addr.empty(), "dist.master_addr", "", "a host name or address");
+  positive("dist.timeout", c.dist.timeout);
   require(c.return_norm.decay >= 0 && c.return_norm.decay < 1, "return_norm.decay",
           std::to_string(c.return_norm.decay), "a number in [0, 1)");
   positive("return_norm.limit", c.return_norm.limit);
@@ -373,6 +380,11 @@ ResolvedConfig from_tree(const YAML::Node& tree) {
   r("task", c.task);
   r("device", c.device);
   r("threads", c.threads);
+  r.added_later("dist.world_size", c.dist.world_size);
+  r.added_later("dist.rank", c.dist.rank);
+  r.added_later("dist.master_addr", c.dist.master_addr);
+  r.added_later("dist.master_port", c.dist.master_port);
+  r.added_later("dist.timeout", c.dist.timeout);
   r("envs", c.envs);
   r("envs_parallel", c.envs_parallel);
   r("render_size", c.render_size);

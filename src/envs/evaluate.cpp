@@ -30,6 +30,36 @@ ReturnStats summarize_episodes(const std::vector<double>& returns, const std::ve
   return stats;
 }
 
+namespace {
+// Pools groups given as (count, mean, standard error) into one: the sum of squared deviations of each group
+// (its sample variance times count - 1) plus the groups' deviations from the pooled mean (Chan et al.).
+std::pair<double, double> pool(const std::vector<ReturnStats>& parts, double ReturnStats::*mean,
+                               double ReturnStats::*stderr_of) {
+  double n = 0, total = 0;
+  for (const auto& p : parts) n += p.episodes, total += p.episodes * (p.*mean);
+  const double pooled = total / n;
+  if (n < 2) return {pooled, 0.0};
+  double ss = 0;
+  for (const auto& p : parts) {
+    const double sd = (p.*stderr_of) * std::sqrt(double(p.episodes));
+    ss += sd * sd * (p.episodes - 1) + p.episodes * ((p.*mean) - pooled) * ((p.*mean) - pooled);
+  }
+  return {pooled, std::sqrt(ss / (n - 1)) / std::sqrt(n)};
+}
+}  // namespace
+
+ReturnStats merge_stats(const std::vector<ReturnStats>& parts) {
+  std::vector<ReturnStats> some;
+  for (const auto& p : parts)
+    if (p.episodes > 0) some.push_back(p);
+  if (some.empty()) throw Error("merge_stats: no episodes to merge");
+  ReturnStats stats;
+  for (const auto& p : some) stats.episodes += p.episodes;
+  std::tie(stats.mean_return, stats.stderr_return) = pool(some, &ReturnStats::mean_return, &ReturnStats::stderr_return);
+  std::tie(stats.mean_length, stats.stderr_length) = pool(some, &ReturnStats::mean_length, &ReturnStats::stderr_length);
+  return stats;
+}
+
 EpisodeTracker::EpisodeTracker(int envs) : ongoing_(size_t(envs)) {}
 
 std::optional<EpisodeResult> EpisodeTracker::add(int env, const TimeStep& ts) {

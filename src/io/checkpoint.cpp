@@ -98,9 +98,16 @@ void save_checkpoint(const std::string& path, const CheckpointParts& parts) {
   file.commit();
 }
 
-void load_checkpoint(const std::string& path, const CheckpointParts& parts) {
+std::string read_checkpoint_bytes(const std::string& path) {
   if (!std::filesystem::exists(path)) throw Error("checkpoint: '" + path + "' does not exist");
-  const std::string bytes = read_bytes(path);
+  return read_bytes(path);
+}
+
+void load_checkpoint(const std::string& path, const CheckpointParts& parts) {
+  load_checkpoint_bytes(read_checkpoint_bytes(path), path, parts);
+}
+
+void load_checkpoint_bytes(const std::string& bytes, const std::string& path, const CheckpointParts& parts) {
   const char* payload = bytes.data();
   size_t payload_size = bytes.size();
   if (bytes.size() >= 8 && std::memcmp(bytes.data(), kCheckpointMagic, 8) == 0) {

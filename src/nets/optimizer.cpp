@@ -34,6 +34,7 @@ void Optimizer::backward(const torch::Tensor& loss, bool retain_graph) {
 }
 
 double Optimizer::update() {
+  if (sync_) sync_(params_);
   const double max_norm = cfg_.clip > 0 ? cfg_.clip : std::numeric_limits<double>::infinity();
   const double norm = torch::nn::utils::clip_grad_norm_(params_, max_norm);
   if (!std::isfinite(norm)) throw Divergence(name_ + ": the gradient norm is " + std::to_string(norm));

@@ -30,27 +30,29 @@ std::string read_file(const fs::path& path) {
 }
 
 // The first key (dotted) whose values differ between two config trees, or "" when none do.
-std::string first_difference(const YAML::Node& a, const YAML::Node& b, const std::string& prefix) {
+std::string first_difference(const YAML::Node& a, const YAML::Node& b, const std::string& prefix,
+                             bool (*ignore)(const std::string&)) {
   if (a.IsMap() && b.IsMap()) {
     for (const auto& kv : a) {
       const std::string key = kv.first.as<std::string>();
       const std::string path = prefix.empty() ? key : prefix + "." + key;
       if (!b[key]) return path;
-      if (auto d = first_difference(kv.second, b[key], path); !d.empty()) return d;
+      if (auto d = first_difference(kv.second, b[key], path, ignore); !d.empty()) return d;
     }
     for (const auto& kv : b)
       if (!a[kv.first.as<std::string>()]) return prefix.empty() ? kv.first.as<std::string>() : prefix + "." + kv.first.as<std::string>();
     return "";
   }
-  if (resumable_key(prefix)) return "";
+  if (ignore(prefix)) return "";
   YAML::Emitter ea, eb;
   ea << YAML::Flow << a;
   eb << YAML::Flow << b;
   return std::string(ea.c_str()) == eb.c_str() ? "" : prefix;
 }
 
-// The .npz files in `dir` (0 when it does not exist).
-int64_t count_episodes(const fs::path& dir) {
+}  // namespace
+
+int64_t count_episode_files(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) return 0;
   int64_t n = 0;
@@ -58,8 +60,6 @@ int64_t count_episodes(const fs::path& dir) {
     if (entry.path().extension() == ".npz") ++n;
   return n;
 }
-
-}  // namespace
 
 RunLock::RunLock(const std::string& logdir) {
   if (logdir.empty()) throw Error("no --logdir given: a run needs a directory for its config, checkpoint and episodes");
@@ -94,7 +94,17 @@ RunLock::~RunLock() {
 
 bool resumable_key(const std::string& key) {
   return key == "logdir" || key == "steps" || key == "threads" || key == "envs_parallel" || key == "log_every" ||
-         key == "eval_every" || key == "eval_eps" || key == "device" || key == "atari.rom_dir";
+         key == "eval_every" || key == "eval_eps" || key == "device" || key == "atari.rom_dir" ||
+         key == "dist.rank" || key == "dist.master_addr" || key == "dist.master_port" || key == "dist.timeout";
+}
+
+bool per_rank_key(const std::string& key) {
+  return key == "logdir" || key == "threads" || key == "envs_parallel" || key == "device" || key == "atari.rom_dir" ||
+         key == "dist.rank";
+}
+
+std::string first_config_difference(const std::string& a, const std::string& b, bool (*ignore)(const std::string&)) {
+  return first_difference(YAML::Load(a), YAML::Load(b), "", ignore);
 }
 
 ResolvedConfig read_run_config(const std::string& logdir) {
@@ -111,7 +121,7 @@ bool prepare_logdir(const std::string& logdir, const std::string& yaml) {
   const fs::path dir(logdir);
   const fs::path config = dir / "config.yaml";
   const bool has_checkpoint = fs::exists(dir / "checkpoint.pt");
-  const int64_t episodes = count_episodes(dir / "train_episodes");
+  const int64_t episodes = count_episode_files((dir / "train_episodes").string());
   if (!fs::exists(config)) {
     if (has_checkpoint || episodes > 0)
       throw Error("logdir '" + logdir + "' holds " +
@@ -129,7 +139,7 @@ bool prepare_logdir(const std::string& logdir, const std::string& yaml) {
                 " episode files but no checkpoint.pt (deleted?), so the run's agent is gone; put checkpoint.pt "
                 "back, or choose another --logdir (nothing was changed)");
   if (old == yaml) return true;
-  const std::string key = first_difference(YAML::Load(old), YAML::Load(yaml), "");
+  const std::string key = first_config_difference(old, yaml, resumable_key);
   if (!key.empty())
     throw Error("logdir '" + logdir + "' holds a run with a different config (key '" + key + "' differs from " +
                 config.string() + "); resume it with the same settings, or choose another --logdir");

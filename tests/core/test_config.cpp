@@ -5,6 +5,7 @@
 
 #include "dreamer/core/config.h"
 #include "dreamer/core/error.h"
+#include "dreamer/run/run_dir.h"
 #include "helpers.h"
 
 using namespace dreamer;
@@ -146,6 +147,27 @@ TEST(Config, KeysAddedLaterReadTheirDefaultsFromOlderRuns) {
     EXPECT_EQ(a.max_pool, fresh.max_pool);
     EXPECT_EQ(a.resize, fresh.resize);
   }
+}
+
+// A run directory written before data-parallel training existed reads the dist block at configs.yaml's defaults.
+TEST(Config, TheDistKeysReadTheirDefaultsFromOlderRuns) {
+  const ResolvedConfig now = resolve({});
+  YAML::Node tree = YAML::Load(now.yaml);
+  tree.remove("dist");
+  YAML::Emitter out;
+  out << tree;
+  ASSERT_EQ(std::string(out.c_str()).find("world_size"), std::string::npos);
+  const ResolvedConfig read = parse_config(out.c_str());
+  const DistConfig fresh;
+  for (const Config* c : {&read.config, &now.config}) {
+    EXPECT_EQ(c->dist.world_size, fresh.world_size);
+    EXPECT_EQ(c->dist.rank, fresh.rank);
+    EXPECT_EQ(c->dist.master_addr, fresh.master_addr);
+    EXPECT_EQ(c->dist.master_port, fresh.master_port);
+    EXPECT_EQ(c->dist.timeout, fresh.timeout);
+  }
+  // The resolved config holds the block again (at the end): a resume compares equal, key by key.
+  EXPECT_EQ(first_config_difference(read.yaml, now.yaml, [](const std::string&) { return false; }), "");
 }
 
 // Run directories written before the DreamerV3 and fidelity keys existed read them at configs.yaml's defaults,

@@ -134,6 +134,22 @@ TEST(PlayEpisodes, ReturnsAndLengthsInTheOrderEpisodesFinish) {
   EXPECT_TRUE(contains(error_of([&] { play_episodes(driver, fixed_policy, 0); }), "episodes must be >= 1"));
 }
 
+TEST(MergeStats, PoolsEpisodesExactlyAsSummarizingThemAll) {
+  const std::vector<double> returns{1, 4, -2, 7, 0.5}, lengths{10, 12, 9, 30, 11};
+  const ReturnStats all = summarize_episodes(returns, lengths);
+  const ReturnStats merged =
+      merge_stats({summarize_episodes({1, 4}, {10, 12}), ReturnStats{}, summarize_episodes({-2, 7, 0.5}, {9, 30, 11})});
+  EXPECT_EQ(merged.episodes, 5);
+  EXPECT_NEAR(merged.mean_return, 2.1, 1e-12);
+  EXPECT_NEAR(merged.stderr_return, all.stderr_return, 1e-12);
+  EXPECT_NEAR(merged.mean_length, all.mean_length, 1e-12);
+  EXPECT_NEAR(merged.stderr_length, all.stderr_length, 1e-12);
+  const ReturnStats single = merge_stats({summarize_episodes({3}, {5})});
+  EXPECT_EQ(single.episodes, 1);
+  EXPECT_EQ(single.stderr_return, 0);
+  EXPECT_THROW(merge_stats({ReturnStats{}}), Error);
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace dreamer

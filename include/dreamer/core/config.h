@@ -140,6 +140,17 @@ struct AtariConfig {
   std::string resize = "area";  // area or bilinear, 210x160 -> render_size
 };
 
+/// Data-parallel training (docs/distributed.md): `world_size` learner processes, each with its own envs and replay
+/// shard, average their gradients every update over torch.distributed's Gloo backend. The CLI takes the
+/// rendezvous from torchrun's variables (WORLD_SIZE, RANK, MASTER_ADDR, MASTER_PORT) unless --dist.* is given.
+struct DistConfig {
+  int world_size = 1;                     // processes training this run; 1 = no group
+  int rank = 0;                           // this process, 0..world_size-1 (rank 0 writes checkpoint and logs)
+  std::string master_addr = "127.0.0.1";  // rank 0's host: the rendezvous store and the Gloo device's address
+  int master_port = 29500;                // the rendezvous store's TCP port on master_addr
+  double timeout = 300;                   // seconds a collective waits for the other ranks before the run stops
+};
+
 /// Every setting of a run. Field names are the YAML keys.
 struct Config {
   // Run
@@ -148,6 +159,7 @@ struct Config {
   std::string task;
   std::string device;
   int threads = 0;
+  DistConfig dist;
   int envs = 1;
   int envs_parallel = 0;
   std::vector<int> render_size;

@@ -22,6 +22,10 @@ struct ReturnStats {
 /// The stats of finished episodes' returns and lengths (equal-sized, at least one episode).
 ReturnStats summarize_episodes(const std::vector<double>& returns, const std::vector<double>& lengths);
 
+/// The stats of the union of the episodes `parts` summarise (parts with no episodes are skipped), exactly as
+/// summarize_episodes of all of them: how data-parallel ranks pool their evaluation episodes.
+ReturnStats merge_stats(const std::vector<ReturnStats>& parts);
+
 /// A finished episode's return and length (agent steps).
 struct EpisodeResult {
   double ret = 0;

@@ -42,4 +42,12 @@ void save_checkpoint(const std::string& path, const CheckpointParts& parts);
 /// the header) load without a checksum.
 void load_checkpoint(const std::string& path, const CheckpointParts& parts);
 
+/// A checkpoint file's bytes, unchecked (load_checkpoint_bytes checks them); throws dreamer::Error naming `path`
+/// when it is missing or unreadable.
+std::string read_checkpoint_bytes(const std::string& path);
+
+/// load_checkpoint from the file's `bytes` (read elsewhere: data-parallel ranks get rank 0's), with the same
+/// checks; errors name `path`, where the bytes came from.
+void load_checkpoint_bytes(const std::string& bytes, const std::string& path, const CheckpointParts& parts);
+
 }  // namespace dreamer

@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -26,11 +27,16 @@ class Optimizer {
   /// norm before clipping.
   double step(const torch::Tensor& loss, bool retain_graph = false);
 
-  /// The two halves of step(): zero the gradients and backpropagate `loss`; then clip, decay and
-  /// take the Adam step, returning the gradient norm before clipping. A non-finite gradient norm
+  /// The two halves of step(): zero the gradients and backpropagate `loss`; then synchronise (see
+  /// set_gradient_sync), clip, decay and take the Adam step, returning the gradient norm before clipping. A non-finite gradient norm
   /// throws dreamer::Divergence before any parameter changes.
   void backward(const torch::Tensor& loss, bool retain_graph = false);
   double update();
+
+  /// Called with the parameters once their gradients are computed, before clipping: data-parallel training
+  /// averages the gradients over its learners here (LearnerGroup::average_gradients), as DDP does in backward.
+  using GradientSync = std::function<void(const std::vector<torch::Tensor>& params)>;
+  void set_gradient_sync(GradientSync sync) { sync_ = std::move(sync); }
 
   void save(torch::serialize::OutputArchive& archive) const;
   void load(torch::serialize::InputArchive& archive);
@@ -44,6 +50,7 @@ class Optimizer {
   OptConfig cfg_;
   std::string name_;
   std::unique_ptr<torch::optim::Adam> adam_;
+  GradientSync sync_;
 };
 
 }  // namespace dreamer

@@ -1,6 +1,7 @@
 // The run directory: its lock, and what a run may start or resume from (config, checkpoint, episodes).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "dreamer/core/config.h"
@@ -24,6 +25,17 @@ class RunLock {
 /// Keys that may differ when a run resumes: they do not change what is learned (logdir: the run
 /// directory may be moved or copied; atari.rom_dir: the ROMs may be moved).
 bool resumable_key(const std::string& key);
+
+/// The episode files (.npz) in `dir`; 0 when it does not exist.
+int64_t count_episode_files(const std::string& dir);
+
+/// Keys that may differ between the ranks of one data-parallel run: where and how each process runs, not what
+/// it learns (logdir, threads, envs_parallel, device, atari.rom_dir, dist.rank).
+bool per_rank_key(const std::string& key);
+
+/// The first key (dotted, as "model_opt.lr") on which the config texts `a` and `b` differ, skipping the keys
+/// `ignore` accepts; "" when they agree.
+std::string first_config_difference(const std::string& a, const std::string& b, bool (*ignore)(const std::string&));
 
 /// The run config stored in `<logdir>/config.yaml`; errors name that file.
 ResolvedConfig read_run_config(const std::string& logdir);

@@ -46,8 +46,13 @@ struct TrainHooks {
 /// with the policy and updates from replay in turn, with evaluation, logs and checkpoints). Re-running on the
 /// same logdir resumes from its checkpoint and episodes. Returns when cfg.steps frames are reached or `stop`
 /// becomes true (it checkpoints first). Threads, LibTorch's seed and the allocator are the program's to set
-/// (the CLI sets them from cfg.threads and cfg.seed): the agent's initial weights draw from LibTorch's
-/// generator. Throws dreamer::Error on bad input before the logdir is touched.
+/// (the CLI sets them from cfg.threads and rank_seed(cfg.seed, cfg.dist.rank)): the agent's initial weights draw
+/// from LibTorch's generator. Throws dreamer::Error on bad input before the logdir is touched.
+///
+/// With cfg.dist.world_size > 1 this process is one learner of a data-parallel run (docs/distributed.md): every
+/// rank calls train() with the same config but dist.rank; they start from rank 0's weights and average their
+/// gradients every update. Rank 0 writes the checkpoint, config and metrics, each rank its episodes (rank r > 0
+/// under <logdir>/rank<r>). Frames count every rank's. A lost rank makes train() throw GroupError on the others.
 void train(const ResolvedConfig& rc, const TrainHooks& hooks = {});
 
 /// The result of evaluating a run's checkpoint.
