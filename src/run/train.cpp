@@ -8,6 +8,7 @@
 #include "dreamer/core/error.h"
 #include "dreamer/core/runtime.h"
 #include "dreamer/dist/learner_group.h"
+#include "dreamer/dist/replicas.h"
 #include "dreamer/io/checkpoint.h"
 #include "dreamer/io/metrics.h"
 #include "dreamer/model/agent.h"
@@ -123,7 +124,7 @@ class Trainer {
   CheckpointParts parts_;
   int64_t saved_step_ = 0;
   std::optional<MetricsLog> log_;  // rank 0's
-  std::vector<torch::Tensor> statistics_;  // the agent's floating-point buffers: running statistics of its batches
+  std::vector<torch::Tensor> statistics_;  // with a group: the agent's running statistics, averaged every update
   bool stop_ = false;  // with a group: the stop the ranks agreed on
 
   Driver driver_, eval_driver_;
@@ -174,19 +175,9 @@ Trainer::Trainer(const ResolvedConfig& rc, const TrainHooks& hooks)
     parts_.marks["rank" + std::to_string(rank_) + ".eval_files"] = &eval_files_;
   }
   agent_->to(device_);
-  for (const auto& b : agent_->buffers())
-    if (b.is_floating_point()) statistics_.push_back(b);
   load();
-  if (group_) {
-    // Every rank starts from rank 0's weights (DDP's broadcast), then averages its gradients every update.
-    std::vector<torch::Tensor> state = agent_->parameters();
-    for (const auto& b : agent_->buffers()) state.push_back(b);
-    group_->broadcast(state);
-    for (auto* opt : parts_.optimizers)
-      opt->set_gradient_sync([group = group_.get()](const std::vector<torch::Tensor>& params) {
-        group->average_gradients(params);
-      });
-  }
+  // Every rank starts from rank 0's weights (DDP's broadcast), then averages its gradients every update.
+  if (group_) statistics_ = replicate(agent_, *group_);
   if (leader()) {
     log_.emplace(cfg_.logdir, /*tensorboard=*/true, logged_);
     update_run_config(cfg_.logdir, rc.yaml);  // the resumable keys, once the run has loaded

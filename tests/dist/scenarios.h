@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dreamer/dist/learner_group.h"
+#include "dreamer/dist/replicas.h"
 #include "dreamer/model/agent.h"
 #include "dreamer/nets/optimizer.h"
 #include "helpers.h"
@@ -44,23 +45,18 @@ inline torch::Tensor train_mlp(LearnerGroup* group, int rank, const torch::Tenso
 }
 
 /// Two updates of the debug preset's agent (world model, actor, critic) on rank `rank`'s own moving-square batch
-/// [4, 10], from weights drawn under seed 100 + rank; with a group, as the Trainer runs it: rank 0's state
-/// broadcast, gradients averaged in every optimizer, running statistics averaged after each update. Returns
+/// [4, 10], from weights drawn under seed 100 + rank; with a group, as the Trainer runs it: replicate() (rank 0's
+/// state broadcast, gradients averaged in every optimizer), running statistics averaged after each update. Returns
 /// the parameters and buffers, flattened (float64).
 inline torch::Tensor train_agent(LearnerGroup* group, int rank) {
   const Config cfg = preset({"debug"});
   torch::manual_seed(100 + rank);
   Agent agent = make_agent(cfg, square_space(), square_actions());
   std::vector<torch::Tensor> statistics;
-  for (const auto& b : agent->buffers())
-    if (b.is_floating_point()) statistics.push_back(b);
-  if (group) {
-    std::vector<torch::Tensor> state = agent->parameters();
-    for (const auto& b : agent->buffers()) state.push_back(b);
-    group->broadcast(state);
-    for (auto* opt : {&agent->wm->optimizer(), &agent->ac->actor_opt(), &agent->ac->critic_opt()})
-      opt->set_gradient_sync([group](const std::vector<torch::Tensor>& p) { group->average_gradients(p); });
-  }
+  if (group) statistics = replicate(agent, *group);  // as the Trainer does
+  else
+    for (const auto& b : agent->buffers())
+      if (b.is_floating_point()) statistics.push_back(b);
   const Batch batch = moving_square(4, 10, 10, 3, /*seed=*/10 + uint64_t(rank));
   torch::manual_seed(200 + rank);
   for (int i = 0; i < 2; ++i) {
