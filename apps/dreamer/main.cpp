@@ -6,9 +6,7 @@
 #endif
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
-#include <netinet/in.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -419,20 +417,6 @@ int run_bench(bool envs, bool model, double seconds, dreamer::UpdateBenchOptions
   return 0;
 }
 
-// A TCP port on 127.0.0.1 that nothing listens on right now (for a group this program starts on one machine).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-    throw dreamer::Error("bench: cannot find a free TCP port on 127.0.0.1");
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // `dreamer bench --allreduce`: in a group torchrun's variables describe (WORLD_SIZE set), this process is one rank;
 // otherwise it starts ranks 1..ranks-1 on this machine (this program again, same options) and is rank 0.
 int run_bench_allreduce(dreamer::AllreduceBenchOptions opts, int ranks, const std::vector<std::string>& args, bool json) {
@@ -448,7 +432,7 @@ int run_bench_allreduce(dreamer::AllreduceBenchOptions opts, int ranks, const st
   } else {
     if (ranks < 2) throw dreamer::Error("bench: --ranks must be at least 2, got " + std::to_string(ranks));
     opts.dist.world_size = ranks;
-    opts.dist.master_port = free_port();
+    opts.dist.master_port = dreamer::free_loopback_port();
     for (int r = 1; r < ranks; ++r) {
       std::vector<std::string> env{"WORLD_SIZE=" + std::to_string(ranks), "RANK=" + std::to_string(r),
                                    "MASTER_ADDR=127.0.0.1", "MASTER_PORT=" + std::to_string(opts.dist.master_port)};

@@ -4,6 +4,10 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -19,12 +23,6 @@ struct LearnerGroup::Impl {
 };
 
 namespace {
-
-// What LibTorch or Gloo threw, without the backtrace c10::Error carries.
-std::string reason(const std::exception& e) {
-  if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return c10->what_without_backtrace();
-  return e.what();
-}
 
 bool is_loopback(const std::string& host) { return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1"; }
 
@@ -46,22 +44,29 @@ std::map<c10::ScalarType, std::vector<torch::Tensor>> by_dtype(const std::vector
 
 // One flat buffer of `tensors` (all of one dtype), and the copy back into them.
 torch::Tensor flatten(const std::vector<torch::Tensor>& tensors) {
-  std::vector<torch::Tensor> flat;
-  flat.reserve(tensors.size());
-  for (const auto& t : tensors) flat.push_back(t.detach().reshape({-1}));
-  return torch::cat(flat);
+  torch::NoGradGuard no_grad;
+  return at::flatten_dense_tensors(tensors);
 }
 void unflatten(const torch::Tensor& buffer, const std::vector<torch::Tensor>& tensors) {
   torch::NoGradGuard no_grad;
-  int64_t offset = 0;
-  for (const auto& t : tensors) {
-    const int64_t n = t.numel();
-    t.copy_(buffer.narrow(0, offset, n).view(t.sizes()));
-    offset += n;
-  }
+  const auto parts = at::unflatten_dense_tensors(buffer, tensors);
+  for (size_t i = 0; i < tensors.size(); ++i) tensors[i].copy_(parts[i]);
 }
 
 }  // namespace
+
+int free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!ok) throw Error("dist: cannot find a free TCP port on 127.0.0.1");
+  return ntohs(addr.sin_port);
+}
 
 LearnerGroup::LearnerGroup(const DistConfig& cfg)
     : impl_(std::make_unique<Impl>()), rank_(cfg.rank), size_(cfg.world_size), timeout_s_(cfg.timeout) {

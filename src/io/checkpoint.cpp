@@ -47,13 +47,6 @@ std::string read_bytes(const std::string& path) {
   return bytes;
 }
 
-// What a LibTorch reader threw, without the backtrace c10::Error carries. Its archive reader throws
-// c10::Error, but also torch::jit errors and standard exceptions on a malformed archive.
-std::string reason(const std::exception& e) {
-  if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return c10->what_without_backtrace();
-  return e.what();
-}
-
 }  // namespace
 
 void save_checkpoint(const std::string& path, const CheckpointParts& parts) {

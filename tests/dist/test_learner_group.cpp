@@ -1,8 +1,5 @@
 // Data-parallel training: two learner processes (dist_worker) on 127.0.0.1 against one process on their data.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <string>
@@ -15,23 +12,9 @@ namespace {
 
 using testing::TempDir;
 
-// A TCP port on 127.0.0.1 that nothing listens on right now.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // Runs `scenario` in two learner processes, one thread each; returns each rank's result.
 std::vector<torch::Tensor> run_two_ranks(const std::string& scenario, const TempDir& dir) {
-  const std::string port = std::to_string(free_port());
+  const std::string port = std::to_string(free_loopback_port());
   std::string command;
   for (int r = 0; r < 2; ++r)
     command += "WORLD_SIZE=2 RANK=" + std::to_string(r) + " MASTER_PORT=" + port + " OMP_NUM_THREADS=1 '" +

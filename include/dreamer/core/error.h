@@ -1,7 +1,9 @@
 // The one exception type the library throws for bad input; only `main` prints it and exits.
 #pragma once
 
+#include <exception>
 #include <stdexcept>
+#include <string>
 
 namespace dreamer {
 
@@ -14,5 +16,8 @@ struct Error : std::runtime_error {
 struct Divergence : Error {
   using Error::Error;
 };
+
+/// What LibTorch (or anything else) threw, as one line: c10::Error's message without the backtrace it carries.
+std::string reason(const std::exception& e);
 
 }  // namespace dreamer

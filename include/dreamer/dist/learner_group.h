@@ -17,6 +17,10 @@ namespace dreamer {
 /// one-process run with that seed, and streams apart for the others.
 inline uint64_t rank_seed(uint64_t seed, int rank) { return seed + uint64_t(rank) * 0x9E3779B97F4A7C15ull; }
 
+/// A TCP port on 127.0.0.1 that nothing listens on right now, for a group started on one machine (a bench, a
+/// test). Throws Error when the system gives none.
+int free_loopback_port();
+
 /// What a learner sees when another rank stops answering (it died, hung past dist.timeout, or refused to
 /// start): the run cannot go on, and the last checkpoint is what resumes it.
 struct GroupError : Error {
