@@ -151,7 +151,22 @@ void Replay::enforce_capacity() {
   }
 }
 
-Batch Replay::sample(int64_t B, int64_t T, SampleStream which) {
+void Replay::draw_chunk(Stream& stream, Chunk& chunk) {
+  auto uniform = [&](int64_t n) { return std::uniform_int_distribution<int64_t>(0, n - 1)(stream.rng); };
+  auto episode = episodes_[size_t(uniform(int64_t(episodes_.size())))];
+  const int64_t total = episode->length();
+  int64_t length = std::min<int64_t>(total, cfg_.maxlen);
+  length -= uniform(cfg_.minlen);  // vary chunk ends when all episodes have one length
+  length = std::max<int64_t>(std::min<int64_t>(cfg_.minlen, total), length);
+  int64_t upper = total - length + 1;
+  if (cfg_.prioritize_ends) upper += cfg_.minlen;
+  chunk.episode = episode;
+  chunk.start = std::min(uniform(upper), total - length);
+  chunk.length = length;
+  chunk.fresh = true;
+}
+
+Batch Replay::sample(int64_t B, int64_t T, SampleStream which, SampleRows rows) {
   if (episodes_.empty()) throw Error("replay: no finished episode to sample from yet");
   const int64_t obs_size = obs_space_.size();
   auto image = torch::empty({B, T, obs_space_.height, obs_space_.width, obs_space_.channels}, torch::kUInt8);
@@ -165,40 +180,31 @@ Batch Replay::sample(int64_t B, int64_t T, SampleStream which) {
   bool* first = is_first.data_ptr<bool>();
   bool* term = is_terminal.data_ptr<bool>();
   Stream& stream = streams_[which == SampleStream::train ? 0 : 1];
-  auto uniform = [&](int64_t n) { return std::uniform_int_distribution<int64_t>(0, n - 1)(stream.rng); };
+  // continued: one chunk per row (a changed batch size starts the rows anew).
+  const size_t n_chunks = rows == SampleRows::continued ? size_t(B) : 1;
+  if (stream.chunks.size() != n_chunks) stream.chunks.assign(n_chunks, Chunk{});
   for (int64_t b = 0; b < B; ++b) {
+    Chunk& chunk = stream.chunks[rows == SampleRows::continued ? size_t(b) : 0];
     int64_t filled = 0;
     while (filled < T) {
-      if (stream.length == 0) {
-        auto episode = episodes_[size_t(uniform(int64_t(episodes_.size())))];
-        const int64_t total = episode->length();
-        int64_t length = std::min<int64_t>(total, cfg_.maxlen);
-        length -= uniform(cfg_.minlen);  // vary chunk ends when all episodes have one length
-        length = std::max<int64_t>(std::min<int64_t>(cfg_.minlen, total), length);
-        int64_t upper = total - length + 1;
-        if (cfg_.prioritize_ends) upper += cfg_.minlen;
-        stream.episode = episode;
-        stream.start = std::min(uniform(upper), total - length);
-        stream.length = length;
-        stream.fresh = true;
-      }
-      const Episode& ep = *stream.episode;
-      const int64_t start = stream.start;
-      const int64_t n = std::min(stream.length, T - filled);
+      if (chunk.length == 0 || !chunk.episode) draw_chunk(stream, chunk);
+      const Episode& ep = *chunk.episode;
+      const int64_t start = chunk.start;
+      const int64_t n = std::min(chunk.length, T - filled);
       const int64_t at = b * T + filled;
       std::memcpy(img + at * obs_size, ep.image.data() + start * obs_size, size_t(n * obs_size));
       std::memcpy(act + at * act_dim_, ep.action.data() + start * act_dim_, size_t(n * act_dim_) * sizeof(float));
       for (int64_t i = 0; i < n; ++i) {
         rew[at + i] = ep.reward[size_t(start + i)];
-        first[at + i] = (i == 0 && stream.fresh) || ep.is_first[size_t(start + i)];
+        first[at + i] = (i == 0 && chunk.fresh) || ep.is_first[size_t(start + i)];
         term[at + i] = ep.is_terminal[size_t(start + i)];
       }
       filled += n;
-      // What did not fit continues the next row (or the next batch), unmarked.
-      stream.start += n;
-      stream.length -= n;
-      stream.fresh = false;
-      if (stream.length == 0) stream.episode.reset();
+      // What did not fit goes on in the next row (one_stream) or this row's next call (continued), unmarked.
+      chunk.start += n;
+      chunk.length -= n;
+      chunk.fresh = false;
+      if (chunk.length == 0) chunk.episode.reset();
     }
   }
   return {image, action, reward, is_first, is_terminal};

@@ -332,7 +332,9 @@ void Trainer::add_step(int env, const uint8_t* obs, const float* action, const T
 }
 
 void Trainer::update() {
-  const Batch batch = replay_.sample(cfg_.dataset.batch, cfg_.dataset.length).to(device_);
+  // carry_state starts each row from the last state of its row in the previous batch: rows must go on there.
+  const auto rows = cfg_.carry_state ? SampleRows::continued : SampleRows::one_stream;
+  const Batch batch = replay_.sample(cfg_.dataset.batch, cfg_.dataset.length, SampleStream::train, rows).to(device_);
   agent_->ac->set_frames(step_);  // the clock of the actor's schedules
   auto metrics = agent_->train(batch);  // the world model, then the actor and critic from its posteriors
   if (group_) group_->average(statistics_);  // each rank's running statistics (return range, reward scale)

@@ -125,6 +125,46 @@ TEST(Replay, CarriesTheRestOfAChunkIntoTheNextRow) {
   for (size_t i = 0; i < stream.size(); ++i) EXPECT_EQ(stream[i], float(i % 20)) << i;
 }
 
+// SampleRows::continued (for carry_state): row b goes on where row b of the previous call stopped, so
+// a row's first step either starts a chunk (is_first) or is the step after the same row's last one.
+TEST(Replay, ContinuedRowsGoOnWhereTheirRowStopped) {
+  Replay replay(replay_cfg(/*minlen=*/2, /*maxlen=*/11), kSpace, 2, /*seed=*/3);
+  for (int i = 0; i < 3; ++i)
+    replay.add_episode(std::make_shared<const Episode>(counting_episode(12, 2, 100 * i)));
+  const int64_t B = 4, T = 3;
+  torch::Tensor last;
+  int64_t continued = 0, started = 0;
+  for (int call = 0; call < 30; ++call) {
+    auto batch = replay.sample(B, T, SampleStream::train, SampleRows::continued);
+    for (int64_t b = 0; b < B; ++b) {
+      for (int64_t t = 1; t < T; ++t) {
+        if (!batch.is_first[b][t].item<bool>()) {
+          EXPECT_EQ(batch.reward[b][t].item<float>(), batch.reward[b][t - 1].item<float>() + 1);
+        }
+      }
+      if (!last.defined()) {
+        EXPECT_TRUE(batch.is_first[b][0].item<bool>());  // nothing to go on from yet
+      } else if (batch.is_first[b][0].item<bool>()) {
+        ++started;
+      } else {
+        EXPECT_EQ(batch.reward[b][0].item<float>(), last[b].item<float>() + 1) << "call " << call << " row " << b;
+        ++continued;
+      }
+    }
+    last = batch.reward.select(1, T - 1).clone();
+  }
+  EXPECT_GT(continued, 20);  // chunks of 2-11 steps in rows of 3: many rows go on...
+  EXPECT_GE(started, 5);     // ...and some start a new chunk
+  // The one-stream rows of the same replay do not: their row 1 goes on from row 0.
+  Replay stream(replay_cfg(11, 11), kSpace, 2, 3);
+  stream.add_episode(std::make_shared<const Episode>(counting_episode(11)));
+  auto batch = stream.sample(2, 3);
+  EXPECT_EQ(batch.reward[1][0].item<float>(), 3.0f);
+  batch = stream.sample(2, 3, SampleStream::train, SampleRows::continued);  // a new row layout starts afresh
+  EXPECT_TRUE(batch.is_first[0][0].item<bool>());
+  EXPECT_TRUE(batch.is_first[1][0].item<bool>());
+}
+
 TEST(Replay, ReportSamplesLeaveTheTrainingStreamAlone) {
   auto filled = [] {
     Replay replay(replay_cfg(/*minlen=*/3, /*maxlen=*/9), kSpace, 2, /*seed=*/5);

@@ -44,6 +44,12 @@ Episode load_episode(const std::string& path, const ObsSpace& obs_space, int64_t
 /// report batch leaves the training batches as they would have been.
 enum class SampleStream { train, report };
 
+/// How a stream's rows follow on from each other. one_stream: the official replay's, one sequence
+/// of chunks read row after row, so what a row cuts off goes on in the next row. continued: row b
+/// of a call goes on where row b of the previous call stopped (its own chunk), so the last state of
+/// a row is the state before the next call's row (what carry_state needs).
+enum class SampleRows { one_stream, continued };
+
 class Replay {
  public:
   /// directory: where finished episodes are written as .npz ("" keeps them in memory only).
@@ -68,8 +74,10 @@ class Replay {
   /// replay does: an episode uniformly, a chunk length in [minlen, maxlen], a start uniformly (the
   /// end favoured with prioritize_ends). A chunk's first step is marked is_first; the part of a
   /// chunk that does not fit a row starts the next row (or the next call's first), unmarked, so
-  /// no sampled step is dropped. Each SampleStream has its own generator and carried chunk.
-  Batch sample(int64_t batch, int64_t length, SampleStream stream = SampleStream::train);
+  /// no sampled step is dropped. With SampleRows::continued, each row instead goes on with the rest
+  /// of its own chunk from the previous call. Each SampleStream has its own generator and chunks.
+  Batch sample(int64_t batch, int64_t length, SampleStream stream = SampleStream::train,
+               SampleRows rows = SampleRows::one_stream);
 
   int64_t steps() const { return steps_; }  // steps held in finished episodes
   int64_t episodes() const { return int64_t(episodes_.size()); }
@@ -86,14 +94,20 @@ class Replay {
   std::string directory_;
   std::deque<std::shared_ptr<const Episode>> episodes_;
   std::map<int, Episode> ongoing_;
-  // A sampling stream: its generator and the rest of the chunk its last row cut (length 0: none).
-  struct Stream {
-    explicit Stream(uint64_t seed) : rng(seed) {}
-    std::mt19937_64 rng;
+  // The rest of a drawn chunk not yet read (length 0: none).
+  struct Chunk {
     std::shared_ptr<const Episode> episode;
     int64_t start = 0, length = 0;
     bool fresh = false;  // nothing of it was used yet: its first step is marked is_first
   };
+  // A sampling stream: its generator and its chunks (one_stream: chunks[0]; continued: one per row).
+  struct Stream {
+    explicit Stream(uint64_t seed) : rng(seed), chunks(1) {}
+    std::mt19937_64 rng;
+    std::vector<Chunk> chunks;
+  };
+  // Draws a new chunk into `chunk` with the stream's generator.
+  void draw_chunk(Stream& stream, Chunk& chunk);
   Stream streams_[2];
   int64_t steps_ = 0;
   int64_t bytes_ = 0;
