@@ -187,7 +187,7 @@ Batch Replay::sample(int64_t B, int64_t T, SampleStream which, SampleRows rows) 
     Chunk& chunk = stream.chunks[rows == SampleRows::continued ? size_t(b) : 0];
     int64_t filled = 0;
     while (filled < T) {
-      if (chunk.length == 0 || !chunk.episode) draw_chunk(stream, chunk);
+      if (chunk.length == 0) draw_chunk(stream, chunk);
       const Episode& ep = *chunk.episode;
       const int64_t start = chunk.start;
       const int64_t n = std::min(chunk.length, T - filled);

@@ -155,7 +155,7 @@ TEST(Replay, ContinuedRowsGoOnWhereTheirRowStopped) {
   }
   EXPECT_GT(continued, 20);  // chunks of 2-11 steps in rows of 3: many rows go on...
   EXPECT_GE(started, 5);     // ...and some start a new chunk
-  // The one-stream rows of the same replay do not: their row 1 goes on from row 0.
+  // One-stream rows do not: row 1 goes on from row 0.
   Replay stream(replay_cfg(11, 11), kSpace, 2, 3);
   stream.add_episode(std::make_shared<const Episode>(counting_episode(11)));
   auto batch = stream.sample(2, 3);
