@@ -61,6 +61,26 @@ plot="$(dirname "$0")/../../scripts/plot_metrics.py"
 [ "$(head -c 8 "$work/plot.png" | od -An -tx1 | tr -d ' ')" = "89504e470d0a1a0a" ] || fail "plot.png is not a PNG"
 set +e; "$plot" "$work/run" -o "$work/bad.png" --hline "random" 2>"$work/err"; got=$?; set -e
 [ "$got" != 0 ] && grep -q "'random' is not LABEL=VALUE" "$work/err" || fail "a bad --hline was not named"
+# compare_runs on a hand-made run: evals at marks, training return per 10-frame window and over the last 10.
+mkdir -p "$work/made"
+cat >"$work/made/metrics.jsonl" <<'JSONL'
+{"step":4,"time":0,"train_return":1.0}
+{"step":8,"time":1,"train_return":3.0}
+{"step":10,"time":2,"eval_return":5.0}
+{"step":15,"time":3,"train_return":6.0}
+{"step":25,"time":4,"train_return":10.0}
+{"step":26,"time":5,"eval_return":7.0}
+JSONL
+"$(dirname "$0")/../../scripts/compare_runs.py" m="$work/made" --frames 12,30 --window 10 --json >"$work/made.json" \
+  || fail "compare_runs failed"
+/usr/bin/python3 - "$work/made.json" <<'PY' || fail "compare_runs printed: $(cat "$work/made.json")"
+import json, sys
+row = json.load(open(sys.argv[1]))[0]
+mean = lambda key: row[key]["mean"]
+assert (mean("frames 12"), mean("frames 30")) == (5.0, 7.0)
+assert (mean("train 0-10"), mean("train 10-20")) == (2.0, 6.0) and "train 20-30" not in row
+assert mean("train last 10") == 10.0 and mean("end frames") == 26
+PY
 
 # The trained checkpoint evaluates with its greedy policy.
 "$dreamer" eval --logdir "$work/run" --episodes 3 --json >"$work/agent.json"
